@@ -1,0 +1,2 @@
+// launcher: (being built)
+export {};

@@ -1,0 +1,2 @@
+// runner: (being built)
+export {};

@@ -1,0 +1,144 @@
+import type { AudioFrame } from "../audio/frame.js";
+import type {
+  AgentUiEvent,
+  Call,
+  Edge,
+  EdgeConnection,
+  EdgeConnectionEvents,
+  EdgeJoinOptions,
+  Participant,
+} from "../edge/types.js";
+import { TypedEmitter } from "../events/index.js";
+
+export interface FakeEdgeOptions {
+  /** Rate the fake connection asks agent audio in. Default 48000. */
+  outputSampleRateHz?: number;
+  /** Participants already in every call when the agent joins. Default none. */
+  initialParticipants?: Participant[];
+  /** Makes `join` fail, to test start-up errors. */
+  failJoin?: Error;
+}
+
+/**
+ * An in-process edge for tests and the control plane's default example: calls live in memory,
+ * the test adds and removes participants, feeds them PCM, and reads what the agent played.
+ */
+export class FakeEdge implements Edge {
+  readonly provider = "fake";
+  readonly options: Required<Omit<FakeEdgeOptions, "failJoin">> & { failJoin?: Error };
+  /** Every connection the agent made, newest last. */
+  readonly connections: FakeConnection[] = [];
+  warmups = 0;
+
+  constructor(options: FakeEdgeOptions = {}) {
+    this.options = {
+      outputSampleRateHz: options.outputSampleRateHz ?? 48000,
+      initialParticipants: options.initialParticipants ?? [],
+      ...(options.failJoin ? { failJoin: options.failJoin } : {}),
+    };
+  }
+
+  async warmup(): Promise<void> {
+    this.warmups += 1;
+  }
+
+  async createCall(type: string, id: string): Promise<Call> {
+    return { type, id };
+  }
+
+  async join(call: Call, options: EdgeJoinOptions): Promise<FakeConnection> {
+    if (this.options.failJoin) throw this.options.failJoin;
+    const connection = new FakeConnection(call, this.options.outputSampleRateHz, options);
+    for (const p of this.options.initialParticipants) connection.participants.set(p.id, p);
+    this.connections.push(connection);
+    return connection;
+  }
+
+  /** The latest connection (throws when the agent never joined). */
+  get connection(): FakeConnection {
+    const c = this.connections.at(-1);
+    if (c === undefined) throw new Error("the agent has not joined a call on this FakeEdge");
+    return c;
+  }
+}
+
+export class FakeConnection implements EdgeConnection {
+  readonly participants = new Map<string, Participant>();
+  /** Every frame the agent sent, in order. */
+  readonly played: AudioFrame[] = [];
+  /** performance.now() of each `sendAudio`, parallel to `played`. */
+  readonly playedAt: number[] = [];
+  /** Every UI event the agent relayed. */
+  readonly uiEvents: AgentUiEvent[] = [];
+  clears = 0;
+  closed = false;
+  readonly #events = new TypedEmitter<EdgeConnectionEvents>();
+
+  constructor(
+    readonly call: Call,
+    readonly outputSampleRateHz: number,
+    readonly joinOptions: EdgeJoinOptions,
+  ) {}
+
+  on<E extends keyof EdgeConnectionEvents>(
+    event: E,
+    listener: (...args: EdgeConnectionEvents[E]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  sendAudio(frame: AudioFrame): void {
+    if (this.closed) return;
+    this.played.push(frame);
+    this.playedAt.push(performance.now());
+  }
+
+  clearAudio(): void {
+    this.clears += 1;
+  }
+
+  sendEvent(event: AgentUiEvent): void {
+    this.uiEvents.push(event);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.#events.removeAllListeners();
+  }
+
+  // ---- test controls ----
+
+  /** A participant joins the call. */
+  join(participant: Participant | string): Participant {
+    const p = typeof participant === "string" ? { id: participant } : participant;
+    this.participants.set(p.id, p);
+    this.#events.emit("participant_joined", p);
+    return p;
+  }
+
+  /** A participant leaves the call. */
+  leave(participantId: string, reason: "left" | "timeout" | "removed" = "left"): void {
+    const p = this.participants.get(participantId);
+    if (p === undefined) return;
+    this.participants.delete(participantId);
+    this.#events.emit("participant_left", p, reason);
+  }
+
+  /** Feeds one frame of a participant's microphone to the agent. */
+  feed(participantId: string, frame: AudioFrame): void {
+    this.#events.emit("audio", participantId, frame);
+  }
+
+  /** The call ends for everyone. */
+  end(reason = "call ended"): void {
+    this.#events.emit("closed", reason);
+  }
+
+  /** Total milliseconds of agent audio sent. */
+  playedMs(): number {
+    let ms = 0;
+    for (const f of this.played) ms += (f.samples.length / f.channels / f.sampleRateHz) * 1000;
+    return ms;
+  }
+}

@@ -1,0 +1,2 @@
+// voice: (being built)
+export {};

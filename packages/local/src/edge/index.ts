@@ -1,0 +1,2 @@
+// edge: (being built)
+export {};

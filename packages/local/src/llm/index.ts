@@ -1,0 +1,2 @@
+// llm: (being built)
+export {};

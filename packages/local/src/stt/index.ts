@@ -1,0 +1,2 @@
+// stt: (being built)
+export {};

@@ -1,0 +1,2 @@
+// tts: (being built)
+export {};

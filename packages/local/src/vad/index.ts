@@ -1,0 +1,2 @@
+// vad: (being built)
+export {};

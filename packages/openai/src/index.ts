@@ -1,0 +1,2 @@
+// @callwright/openai: OpenAI-compatible chat completions (OpenAI, Ollama, llama.cpp, vLLM).
+export {};
