@@ -9,6 +9,7 @@ import type {
 } from "../edge/types.js";
 import { ClosedError } from "../errors/index.js";
 import { TypedEmitter } from "../events/index.js";
+import type { Tool } from "../llm/tool.js";
 import type { LlmModel } from "../llm/types.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { MetricsCollector } from "../metrics/index.js";
@@ -29,6 +30,8 @@ export interface AgentOptions {
   tts?: TtsModel;
   /** Voice activity model. Default: the core's energy detector. */
   vad?: VadModel;
+  /** Functions the LLM may call. */
+  tools?: readonly Tool[];
   /** Where the agent logs; the launcher replaces it with a child carrying session_id and call_id. */
   logger?: Logger;
 }
@@ -67,6 +70,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
   readonly stt: SttModel | undefined;
   readonly tts: TtsModel | undefined;
   readonly vad: VadModel | undefined;
+  readonly tools: readonly Tool[];
   readonly metrics = new MetricsCollector();
 
   #logger: Logger;
@@ -93,6 +97,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
     this.stt = options.stt;
     this.tts = options.tts;
     this.vad = options.vad;
+    this.tools = options.tools ?? [];
     this.#logger = options.logger ?? silentLogger;
     this.#finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;

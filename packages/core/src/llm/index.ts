@@ -1,4 +1,5 @@
-// Language models: the streaming chat interface with tool calls.
+// Language models: the streaming chat interface with tool calls, and tools.
+export { type Tool, type ToolContext, tool, toolSpec } from "./tool.js";
 export type {
   ChatMessage,
   LlmModel,
