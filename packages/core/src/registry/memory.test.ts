@@ -17,7 +17,12 @@ function record(sessionId: string, callId = "call-1"): SessionRecord {
 
 function fakeClock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_000;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 const unlimited = { maxSessionsPerCall: null, ttlMs: 30_000 };
