@@ -188,7 +188,7 @@ export class Resampler {
       let sum = 0;
       for (let k = 0; k < taps; k++) sum += coefficients[base + k]! * buffer[index--]!;
       const rounded = Math.round(sum);
-      out[o] = rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
+      out[o] = Math.min(32767, Math.max(-32768, rounded));
       phase += down;
       if (phase >= up) {
         position += Math.floor(phase / up);

@@ -67,7 +67,7 @@ function decodeSamples(
   if (code === IEEE_FLOAT && bits === 32) {
     for (let i = 0; i < count; i++) {
       const v = Math.round(view.getFloat32(offset + i * 4, true) * 32768);
-      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[i] = Math.min(32767, Math.max(-32768, v));
     }
     return out;
   }
