@@ -1,0 +1,177 @@
+// A call hosted by this server: the browsers in it, the agents in it, and the traffic between
+// them. Browsers' audio goes to every agent, tagged by participant; the agent's audio goes, as one
+// Opus stream, to every browser; UI events go to every page over its data channel.
+import type { AgentUiEvent, AudioFrame, Logger, Participant } from "callwright";
+import type { BrowserPeer, LeaveReason } from "./browser-peer.js";
+import type { LocalEdgeConnection } from "./connection.js";
+import type { LocalAudioOptions } from "./options.js";
+import { OutboundAudio } from "./outbound.js";
+
+/** Messages of the edge itself on the page's data channel (besides AgentUiEvents). */
+export type EdgePageMessage =
+  | { type: "welcome"; call_id: string; participant_id: string; agents: number }
+  | { type: "agent_joined"; agents: number }
+  | { type: "agent_left"; agents: number }
+  | { type: "call_ended"; reason: string };
+
+export interface LocalCallOptions {
+  type: string;
+  id: string;
+  audio: LocalAudioOptions;
+  logger: Logger;
+  /** Called once when the call ends (to drop it from the hub). */
+  onEnded: (call: LocalCall) => void;
+}
+
+export class LocalCall {
+  readonly type: string;
+  readonly id: string;
+  readonly audio: LocalAudioOptions;
+  /** Browsers by participant id (connecting or joined). */
+  readonly peers = new Map<string, BrowserPeer>();
+  /** The browsers in the call: those whose media is flowing. */
+  readonly participants = new Map<string, Participant>();
+  readonly agents = new Set<LocalEdgeConnection>();
+  readonly outbound: OutboundAudio;
+  readonly logger: Logger;
+  #agentsEverJoined = 0;
+  #ended = false;
+  readonly #onEnded: (call: LocalCall) => void;
+  /** The latest of each state-like event, replayed to a page that connects later. */
+  readonly #replay = new Map<string, AgentUiEvent>();
+
+  constructor(options: LocalCallOptions) {
+    this.type = options.type;
+    this.id = options.id;
+    this.audio = options.audio;
+    this.logger = options.logger;
+    this.#onEnded = options.onEnded;
+    this.outbound = new OutboundAudio({
+      bitrateBps: options.audio.opusBitrateBps,
+      complexity: options.audio.opusComplexity,
+      gapMs: 40,
+    });
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  // ---- agents ----
+
+  addAgent(connection: LocalEdgeConnection): void {
+    this.agents.add(connection);
+    this.#agentsEverJoined += 1;
+    this.#broadcast({ type: "agent_joined", agents: this.agents.size });
+  }
+
+  removeAgent(connection: LocalEdgeConnection): void {
+    if (!this.agents.delete(connection)) return;
+    if (this.agents.size === 0) this.end("the agent left the call");
+    else this.#broadcast({ type: "agent_left", agents: this.agents.size });
+  }
+
+  sendAgentAudio(frame: AudioFrame): void {
+    this.outbound.send(frame, this.#joinedPeers());
+  }
+
+  clearAgentAudio(): void {
+    this.outbound.clear();
+  }
+
+  relay(event: AgentUiEvent): void {
+    if (event.type === "info" || event.type === "agent_state" || event.type === "turn_metrics") {
+      this.#replay.set(event.type, event);
+    }
+    this.#broadcast(event);
+  }
+
+  // ---- browsers ----
+
+  /** Adds a browser; a peer already under the same participant id (a reconnect) is replaced. */
+  addPeer(peer: BrowserPeer): void {
+    const previous = this.peers.get(peer.participant.id);
+    this.peers.set(peer.participant.id, peer);
+    if (previous !== undefined && previous !== peer) {
+      this.logger.info({ participant_id: peer.participant.id }, "browser reconnected");
+      previous.close();
+    }
+  }
+
+  peerJoined(peer: BrowserPeer): void {
+    if (this.peers.get(peer.participant.id) !== peer) return;
+    if (this.participants.has(peer.participant.id)) return; // a reconnect: still the same participant
+    this.participants.set(peer.participant.id, peer.participant);
+    for (const agent of this.agents) agent.deliver("participant_joined", peer.participant);
+  }
+
+  peerAudio(peer: BrowserPeer, frame: AudioFrame): void {
+    if (this.peers.get(peer.participant.id) !== peer) return;
+    for (const agent of this.agents) agent.deliver("audio", peer.participant.id, frame);
+  }
+
+  /** A browser left (by itself, or `removePeer`). */
+  peerGone(peer: BrowserPeer, reason: LeaveReason): void {
+    if (this.peers.get(peer.participant.id) !== peer) return; // replaced by a reconnect
+    this.peers.delete(peer.participant.id);
+    const participant = this.participants.get(peer.participant.id);
+    if (participant === undefined) return;
+    this.participants.delete(peer.participant.id);
+    for (const agent of this.agents) agent.deliver("participant_left", participant, reason);
+  }
+
+  /** Removes a browser that asked to leave; false when it was not in the call. */
+  removePeer(participantId: string, reason: LeaveReason): boolean {
+    const peer = this.peers.get(participantId);
+    if (peer === undefined) return false;
+    peer.close();
+    this.peerGone(peer, reason);
+    return true;
+  }
+
+  /** What a page learns when its data channel opens. */
+  greet(peer: BrowserPeer): void {
+    peer.send({
+      type: "welcome",
+      call_id: this.id,
+      participant_id: peer.participant.id,
+      agents: this.agents.size,
+    } satisfies EdgePageMessage);
+    for (const event of this.#replay.values()) peer.send(event);
+  }
+
+  /** Whether any agent ever joined (a call nobody joined yet is kept for the agent to come). */
+  get hadAgent(): boolean {
+    return this.#agentsEverJoined > 0;
+  }
+
+  /** Ends the call for everyone: pages are told, browsers disconnected, agents get `closed`. */
+  end(reason: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#broadcast({ type: "call_ended", reason });
+    // A moment for the message to leave before the peers close.
+    const peers = [...this.peers.values()];
+    setTimeout(() => {
+      for (const peer of peers) peer.close();
+    }, 200);
+    this.peers.clear();
+    this.participants.clear();
+    for (const agent of [...this.agents]) agent.end(reason);
+    this.agents.clear();
+    this.logger.debug({ reason }, "local call ended");
+    this.#onEnded(this);
+  }
+
+  #joinedPeers(): BrowserPeer[] {
+    const out: BrowserPeer[] = [];
+    for (const peer of this.peers.values()) if (peer.joined) out.push(peer);
+    return out;
+  }
+
+  #broadcast(message: AgentUiEvent | EdgePageMessage): void {
+    if (this.peers.size === 0) return;
+    const text = JSON.stringify(message);
+    for (const peer of this.peers.values()) peer.send(text);
+  }
+}

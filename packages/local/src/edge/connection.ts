@@ -1,0 +1,100 @@
+// One agent's presence in a local call: what `edge.join()` returns (the EdgeConnection contract).
+import {
+  type AgentUiEvent,
+  type AudioFrame,
+  type Call,
+  type EdgeConnection,
+  type EdgeConnectionEvents,
+  type Logger,
+  type Participant,
+  TypedEmitter,
+} from "callwright";
+import type { LocalCall } from "./call.js";
+
+export class LocalEdgeConnection implements EdgeConnection {
+  readonly call: Call;
+  readonly outputSampleRateHz: number;
+  readonly agentUser: { readonly id: string; readonly name: string };
+  readonly logger: Logger;
+  readonly #localCall: LocalCall;
+  readonly #events: TypedEmitter<EdgeConnectionEvents>;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  readonly #onClosed: (() => void) | undefined;
+
+  constructor(
+    localCall: LocalCall,
+    options: {
+      agentUser: { readonly id: string; readonly name: string };
+      logger: Logger;
+      /** Called once when the connection closes, whichever side ends it. */
+      onClosed?: () => void;
+    },
+  ) {
+    this.#onClosed = options.onClosed;
+    this.#localCall = localCall;
+    this.call = { type: localCall.type, id: localCall.id };
+    this.outputSampleRateHz = localCall.audio.outputSampleRateHz;
+    this.agentUser = options.agentUser;
+    this.logger = options.logger;
+    this.#events = new TypedEmitter<EdgeConnectionEvents>((error, event) =>
+      this.logger.error({ err: error, event }, "local edge connection listener threw"),
+    );
+  }
+
+  get participants(): ReadonlyMap<string, Participant> {
+    return this.#localCall.participants;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  on<E extends keyof EdgeConnectionEvents>(
+    event: E,
+    listener: (...args: EdgeConnectionEvents[E]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  sendAudio(frame: AudioFrame): void {
+    if (this.#closed) return;
+    this.#localCall.sendAgentAudio(frame);
+  }
+
+  clearAudio(): void {
+    if (this.#closed) return;
+    this.#localCall.clearAgentAudio();
+  }
+
+  sendEvent(event: AgentUiEvent): void {
+    if (this.#closed) return;
+    this.#localCall.relay(event);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      this.#events.removeAllListeners();
+      this.#localCall.removeAgent(this);
+      this.#onClosed?.();
+    })();
+    return this.#closing;
+  }
+
+  /** Called by the call: passes an event on to the agent. */
+  deliver<E extends keyof EdgeConnectionEvents>(event: E, ...args: EdgeConnectionEvents[E]): void {
+    if (this.#closed) return;
+    this.#events.emit(event, ...args);
+  }
+
+  /** Called by the call when it ends without this connection asking: the last event. */
+  end(reason: string): void {
+    if (this.#closed) return;
+    this.#events.emit("closed", reason);
+    this.#closed = true;
+    this.#closing = Promise.resolve();
+    this.#events.removeAllListeners();
+    this.#onClosed?.();
+  }
+}

@@ -1,0 +1,139 @@
+// Test harness for the local edge: the edge's routes on a Fastify of our own (127.0.0.1:0), a
+// private call hub, an agent connection driven directly through `edge.join`, and headless
+// Chromium with a WAV file as its microphone (speech made with flite).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CallHub, type CallHubOptions, Edge } from "@callwright/local";
+import { type AudioFrame, audioFrame, type EdgeConnection, silentLogger } from "callwright";
+import Fastify, { type FastifyInstance } from "fastify";
+import { type Browser, chromium } from "playwright-core";
+
+export const CHROMIUM_PATH = process.env.CALLWRIGHT_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Why the browser tests cannot run here, or undefined when they can. */
+export function browserSkipReason(): string | undefined {
+  if (!existsSync(CHROMIUM_PATH)) return `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+  for (const tool of ["flite", "sox"]) {
+    try {
+      execFileSync("which", [tool], { stdio: "ignore" });
+    } catch {
+      return `${tool} is not installed (apt-get install ${tool})`;
+    }
+  }
+  return undefined;
+}
+
+/** A 48 kHz 16-bit mono WAV of `text` spoken by flite's kal16 voice (cached per text). */
+export function speechWav(text: string, name: string): string {
+  const dir = join(tmpdir(), "callwright-local-edge");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${name}.wav`);
+  if (existsSync(out)) return out;
+  const raw = join(dir, `${name}.16k.wav`);
+  execFileSync("flite", ["-voice", "kal16", "-t", text, "-o", raw]);
+  // Pad with a second of silence so the looped file has pauses between utterances.
+  execFileSync("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "0", "1"]);
+  return out;
+}
+
+export async function launchChromium(microphoneWav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    ignoreDefaultArgs: ["--headless"],
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${microphoneWav}`,
+      "--autoplay-policy=no-user-gesture-required",
+      "--disable-features=WebRtcHideLocalIpsWithMdns",
+    ],
+  });
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  baseUrl: string;
+  hub: CallHub;
+  edge: Edge;
+  close(): Promise<void>;
+}
+
+/** The local edge's routes on 127.0.0.1:0 with a private hub. */
+export async function startHarness(hubOptions: CallHubOptions = {}): Promise<Harness> {
+  const hub = new CallHub({ logger: silentLogger, ...hubOptions });
+  const edge = new Edge({ hub });
+  await edge.warmup();
+  const app = Fastify({ logger: false });
+  const routes = edge.httpRoutes();
+  await app.register(routes.plugin);
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    hub,
+    edge,
+    async close() {
+      await edge.close();
+      await app.close();
+    },
+  };
+}
+
+/** Joins `callId` as a test agent (the call is created first). */
+export async function joinAsAgent(edge: Edge, callId: string): Promise<EdgeConnection> {
+  const call = await edge.createCall("default", callId);
+  return edge.join(call, {
+    agentUser: { id: "agent", name: "Test agent" },
+    signal: new AbortController().signal,
+    logger: silentLogger,
+  });
+}
+
+/** A tone of `durationMs` at `frequencyHz`, as 20 ms frames at `sampleRateHz`. */
+export function toneFrames(
+  durationMs: number,
+  frequencyHz: number,
+  sampleRateHz = 48000,
+  amplitude = 0.3,
+): AudioFrame[] {
+  const perFrame = sampleRateHz / 50;
+  const frames: AudioFrame[] = [];
+  let n = 0;
+  for (let t = 0; t < durationMs; t += 20) {
+    const s = new Int16Array(perFrame);
+    for (let i = 0; i < perFrame; i++, n++) {
+      s[i] = Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * frequencyHz * n) / sampleRateHz));
+    }
+    frames.push(audioFrame(s, sampleRateHz));
+  }
+  return frames;
+}
+
+/** Sends frames in real time, one per 20 ms (as the voice loop does); resolves when all are sent. */
+export function playFrames(connection: EdgeConnection, frames: AudioFrame[]): Promise<void> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    let i = 0;
+    const tick = () => {
+      while (i < frames.length && performance.now() - start >= i * 20) {
+        connection.sendAudio(frames[i]!);
+        i++;
+      }
+      if (i >= frames.length) resolve();
+      else setTimeout(tick, Math.max(0, start + i * 20 - performance.now()));
+    };
+    tick();
+  });
+}
