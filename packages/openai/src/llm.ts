@@ -1,0 +1,428 @@
+// The OpenAI-compatible chat model: streams `POST {baseUrl}/chat/completions` with Node's fetch,
+// retries what is worth retrying before the first part, times out stalled servers, and drops
+// the HTTP request the moment the caller's AbortSignal fires (barge-in).
+import {
+  ClosedError,
+  type LlmModel,
+  type LlmPart,
+  type LlmRequest,
+  type LlmStreamOptions,
+  type Logger,
+  ProviderError,
+  type WarmupOptions,
+} from "callwright";
+import { ChunkAssembler, type WireChunk } from "./chunks.js";
+import { connectionError, httpError, retryAfterMs, streamError, timeoutError } from "./errors.js";
+import { isOpenAI, type LLMOptions, type LLMSettings, resolveOptions } from "./options.js";
+import { chatCompletionsBody } from "./request.js";
+import { SseDecoder } from "./sse.js";
+
+type Attempt = { kind: "done" } | { kind: "failed"; error: ProviderError; retryAfterMs: number | undefined };
+
+/** Why our own controller aborted the request. */
+class Timeout {
+  constructor(readonly error: ProviderError) {}
+}
+
+/**
+ * `new openai.LLM({ model: "gpt-4o-mini" })`, or with no options: model, key and server from
+ * OPENAI_MODEL, OPENAI_API_KEY and OPENAI_BASE_URL. Works with OpenAI and with any server that
+ * speaks its chat completions API (Ollama, llama.cpp's llama-server, vLLM, LM Studio).
+ *
+ * Failures arrive as an `error` part (a ProviderError with a stable `code`), after which the
+ * stream ends; aborting the signal makes the iterator throw the signal's AbortError at once.
+ */
+export class LLM implements LlmModel {
+  readonly specificationVersion = "v1";
+  readonly provider = "openai";
+  readonly modelId: string;
+  /** The server, without a trailing slash (the key is never exposed). */
+  readonly baseUrl: string;
+  readonly #options: LLMOptions;
+  readonly #where: string;
+  readonly #inFlight = new Set<AbortController>();
+  #logger: Logger | undefined;
+  #closed = false;
+
+  constructor(settings: LLMSettings = {}, env: NodeJS.ProcessEnv = process.env) {
+    this.#options = resolveOptions(settings, env);
+    this.modelId = this.#options.model;
+    this.baseUrl = this.#options.baseUrl;
+    this.#where = isOpenAI(this.baseUrl) ? "OpenAI" : `the OpenAI-compatible server at ${this.baseUrl}`;
+  }
+
+  /**
+   * Checks the server answers (GET /models) and that the key is accepted, so a missing Ollama or
+   * a wrong key shows at start, not at the first question. Servers without /models pass.
+   */
+  async warmup(options: WarmupOptions = {}): Promise<void> {
+    this.#logger = options.logger;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#options.firstByteTimeoutMs);
+    const signal =
+      options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+    try {
+      const response = await fetch(`${this.baseUrl}/models`, { headers: this.#headers(), signal });
+      const text = await response.text();
+      if (response.status === 401 || response.status === 403) {
+        throw httpError(response.status, response.statusText, text, this.#where);
+      }
+      if (!response.ok) {
+        this.#logger?.debug(
+          { status: response.status },
+          "LLM server has no model list; skipping the model check",
+        );
+        return;
+      }
+      const ids = ((JSON.parse(text) as { data?: { id?: unknown }[] }).data ?? []).map((m) => m.id);
+      if (ids.length > 0 && !ids.includes(this.modelId)) {
+        this.#logger?.warn(
+          { model: this.modelId, offered: ids.slice(0, 20) },
+          "the LLM server does not list this model; check OPENAI_MODEL (with Ollama, `ollama pull` it first)",
+        );
+      }
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      if (error instanceof ProviderError) throw error;
+      if (controller.signal.aborted) {
+        throw timeoutError(
+          "no answer to GET /models",
+          this.#options.firstByteTimeoutMs,
+          this.#where,
+          "firstByteTimeoutMs",
+        );
+      }
+      if (error instanceof SyntaxError) return; // a model list that isn't JSON: nothing to check
+      throw connectionError(error, this.#where);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async *stream(request: LlmRequest, options: LlmStreamOptions): AsyncGenerator<LlmPart> {
+    if (this.#closed) throw new ClosedError("openai.LLM");
+    const { signal } = options;
+    signal.throwIfAborted();
+    const body = JSON.stringify(
+      chatCompletionsBody(request, {
+        model: this.modelId,
+        temperature: this.#options.temperature,
+        maxOutputTokens: this.#options.maxOutputTokens,
+        maxTokensField: isOpenAI(this.baseUrl) ? "max_completion_tokens" : "max_tokens",
+      }),
+    );
+    const inputChars =
+      request.messages.reduce((n, m) => n + m.content.length, 0) +
+      (request.tools === undefined ? 0 : JSON.stringify(request.tools).length);
+
+    for (let attempt = 0; ; attempt += 1) {
+      const result = yield* this.#attempt(body, inputChars, signal);
+      if (result.kind === "done") return;
+      const { error } = result;
+      const attempts = attempt + 1;
+      if (!error.retryable || attempt >= this.#options.maxRetries) {
+        yield { type: "error", error: attempts > 1 ? gaveUp(error, attempts) : error };
+        return;
+      }
+      const delayMs = result.retryAfterMs ?? this.#backoffMs(attempt);
+      if (delayMs > this.#options.maxRetryDelayMs) {
+        yield {
+          type: "error",
+          error: gaveUp(
+            error,
+            attempts,
+            `the server asked to wait ${Math.round(delayMs)} ms, over maxRetryDelayMs`,
+          ),
+        };
+        return;
+      }
+      this.#logger?.debug(
+        { code: error.code, status: error.status, delayMs, attempt: attempts },
+        "LLM request failed; retrying",
+      );
+      await sleep(delayMs, signal);
+    }
+  }
+
+  /** Aborts requests in flight; later `stream` calls throw. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const controller of this.#inFlight) controller.abort(new ClosedError("openai.LLM"));
+    this.#inFlight.clear();
+  }
+
+  /** One HTTP request. Yields parts; returns whether it failed before yielding any. */
+  async *#attempt(body: string, inputChars: number, signal: AbortSignal): AsyncGenerator<LlmPart, Attempt> {
+    const controller = new AbortController();
+    this.#inFlight.add(controller);
+    const fetchSignal = AbortSignal.any([signal, controller.signal]);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (what: string, timeoutMs: number, option: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => controller.abort(new Timeout(timeoutError(what, timeoutMs, this.#where, option))),
+        timeoutMs,
+      );
+    };
+    /** The error our own abort carries, if it was ours. */
+    const ownAbort = () =>
+      controller.signal.reason instanceof Timeout ? controller.signal.reason.error : undefined;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let bodyDone = false;
+    let sawDone = false;
+    let yielded = false;
+    const fail = (error: ProviderError, afterMs?: number): Attempt => ({
+      kind: "failed",
+      error,
+      retryAfterMs: afterMs,
+    });
+
+    try {
+      arm("no response headers", this.#options.firstByteTimeoutMs, "firstByteTimeoutMs");
+      let response: Response;
+      try {
+        response = await fetch(`${this.baseUrl}/chat/completions`, {
+          method: "POST",
+          headers: { ...this.#headers(), "content-type": "application/json", accept: "text/event-stream" },
+          body,
+          signal: fetchSignal,
+        });
+      } catch (error) {
+        signal.throwIfAborted();
+        return fail(ownAbort() ?? connectionError(error, this.#where));
+      }
+
+      arm("nothing", this.#options.idleTimeoutMs, "idleTimeoutMs");
+      if (!response.ok) {
+        let text = "";
+        try {
+          text = await response.text();
+        } catch {
+          signal.throwIfAborted();
+          // The status says enough; a body that broke adds nothing.
+        }
+        return fail(
+          httpError(response.status, response.statusText, text, this.#where),
+          retryAfterMs(response.headers, Date.now()),
+        );
+      }
+
+      const assembler = new ChunkAssembler();
+      if ((response.headers.get("content-type") ?? "").includes("application/json")) {
+        // A server that ignored `stream: true` and sent the whole completion at once.
+        let whole: unknown;
+        try {
+          whole = await response.json();
+        } catch (error) {
+          signal.throwIfAborted();
+          return fail(
+            ownAbort() ??
+              streamError(`${this.#where} sent a body that is not JSON.`, "llm_bad_response", error),
+          );
+        }
+        bodyDone = true;
+        const chunk = completionAsChunk(whole);
+        if (chunk.error !== undefined)
+          return fail(
+            streamError(`${this.#where} sent an error: ${describe(chunk.error)}`, "llm_stream_error"),
+          );
+        for (const part of [...assembler.push(chunk), ...assembler.end(inputChars)]) yield part;
+        return { kind: "done" };
+      }
+
+      if (response.body === null)
+        return fail(streamError(`${this.#where} sent an empty body.`, "llm_bad_response"));
+      reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      const sse = new SseDecoder();
+      for (;;) {
+        signal.throwIfAborted();
+        arm("nothing", this.#options.idleTimeoutMs, "idleTimeoutMs");
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch (error) {
+          signal.throwIfAborted();
+          const failure =
+            ownAbort() ??
+            streamError(
+              `${this.#where} closed the connection mid-reply (${causeText(error)}).`,
+              "llm_stream_interrupted",
+              error,
+            );
+          if (!yielded) return fail(failure);
+          yield { type: "error", error: failure };
+          return { kind: "done" };
+        } finally {
+          clearTimeout(timer);
+        }
+        if (read.done) bodyDone = true;
+        const events = read.done
+          ? [...sse.push(decoder.decode()), ...sse.end()]
+          : sse.push(decoder.decode(read.value, { stream: true }));
+        for (const event of events) {
+          if (event.data.trim() === "[DONE]") {
+            sawDone = true;
+            for (const part of assembler.end(inputChars)) yield part;
+            bodyDone = await drain(reader, DRAIN_TIMEOUT_MS);
+            return { kind: "done" };
+          }
+          let chunk: WireChunk;
+          try {
+            chunk = JSON.parse(event.data) as WireChunk;
+          } catch (error) {
+            const failure = streamError(
+              `${this.#where} sent an event that is not JSON: ${event.data.slice(0, 200)}`,
+              "llm_bad_response",
+              error,
+            );
+            if (!yielded) return fail(failure);
+            yield { type: "error", error: failure };
+            return { kind: "done" };
+          }
+          if (chunk.error !== undefined && chunk.error !== null) {
+            const failure = streamError(
+              `${this.#where} reported an error mid-stream: ${describe(chunk.error)}`,
+              "llm_stream_error",
+            );
+            if (!yielded) return fail(failure);
+            yield { type: "error", error: failure };
+            return { kind: "done" };
+          }
+          for (const part of assembler.push(chunk)) {
+            yielded = true;
+            yield part;
+            signal.throwIfAborted();
+          }
+        }
+        if (read.done) {
+          if (assembler.finished) {
+            // No `[DONE]`, but the reply was complete: some servers end this way.
+            for (const part of assembler.end(inputChars)) yield part;
+            return { kind: "done" };
+          }
+          const failure = streamError(
+            `${this.#where} ended the stream before the reply was complete.`,
+            "llm_stream_interrupted",
+          );
+          if (!yielded) return fail(failure);
+          yield { type: "error", error: failure };
+          return { kind: "done" };
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#inFlight.delete(controller);
+      if (reader !== undefined && !bodyDone) {
+        // Abandoned mid-body (abort, error, or the caller stopped iterating): drop the request.
+        // After `[DONE]` the response is complete and its connection may serve the next turn.
+        if (!sawDone) controller.abort();
+        reader.cancel().catch(() => {
+          // Cancelling a body that already failed rejects again; there is nothing left to release.
+        });
+      }
+    }
+  }
+
+  #headers(): Record<string, string> {
+    const headers: Record<string, string> = { ...this.#options.headers };
+    if (this.#options.apiKey !== undefined) headers.authorization = `Bearer ${this.#options.apiKey}`;
+    if (this.#options.organization !== undefined) headers["openai-organization"] = this.#options.organization;
+    return headers;
+  }
+
+  #backoffMs(retry: number): number {
+    const delay = Math.min(this.#options.maxRetryDelayMs, this.#options.retryBaseDelayMs * 2 ** retry);
+    return delay * (1 - Math.random() * 0.25);
+  }
+}
+
+/** How long to wait for the end of a body after `[DONE]`, to keep its connection for the next turn. */
+const DRAIN_TIMEOUT_MS = 1_000;
+
+/** Reads what follows `[DONE]` (normally just the end of the body); true when the body ended. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    for (;;) {
+      const read = await Promise.race([reader.read(), timedOut]);
+      if (read === false) return false;
+      if (read.done) return true;
+    }
+  } catch {
+    return false; // the body broke after the reply was complete: nothing is lost
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function gaveUp(error: ProviderError, attempts: number, why?: string): ProviderError {
+  const reason = why ?? `gave up after ${attempts} attempts`;
+  return new ProviderError(`${error.message} (${reason})`, {
+    provider: error.provider,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    code: error.code,
+    retryable: error.retryable,
+    cause: error,
+  });
+}
+
+/** A non-streamed `chat.completion` read as one chunk. */
+function completionAsChunk(value: unknown): WireChunk {
+  const completion = value as {
+    choices?: {
+      index?: number;
+      message?: { content?: string | null; tool_calls?: object[] };
+      finish_reason?: string;
+    }[];
+    usage?: WireChunk["usage"];
+    error?: unknown;
+  };
+  return {
+    ...(completion.error === undefined ? {} : { error: completion.error }),
+    usage: completion.usage ?? null,
+    choices: (completion.choices ?? []).map((c) => ({
+      index: c.index ?? 0,
+      delta: {
+        content: c.message?.content ?? null,
+        tool_calls: (c.message?.tool_calls ?? []).map((call, index) => ({ index, ...call })),
+      },
+      finish_reason: c.finish_reason ?? "stop",
+    })),
+  };
+}
+
+function describe(error: unknown): string {
+  if (typeof error === "string") return error;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : JSON.stringify(error);
+}
+
+function causeText(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === "string") return cause.code;
+  if (typeof cause?.message === "string") return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Waits, unless the signal aborts first (then throws its reason). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
