@@ -435,6 +435,33 @@ describe("openai.LLM against a fake OpenAI server", () => {
     });
   });
 
+  it("stops waiting to retry when aborted during the backoff", async () => {
+    server.reply(rateLimitedReply({ ms: 5_000 }));
+    const controller = new AbortController();
+    const iterator = llm({ maxRetryDelayMs: 10_000 })
+      .stream(hello, { signal: controller.signal })
+      [Symbol.asyncIterator]();
+    const next = iterator.next();
+    await server.waitForRequests(1);
+    await server.requests[0]?.finished;
+    controller.abort();
+    await expect(next).rejects.toSatisfy(isAbortError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("close() ends a request in flight, without retrying it", async () => {
+    server.reply({ kind: "hang" });
+    const model = llm();
+    const iterator = model.stream(hello, { signal: new AbortController().signal })[Symbol.asyncIterator]();
+    const next = iterator.next();
+    const [request] = await server.waitForRequests(1);
+    await model.close();
+    await expect(next).rejects.toThrow(/openai.LLM is closed/);
+    await request?.finished;
+    expect(request?.clientAborted).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("refuses to stream after close()", async () => {
     const model = llm();
     await model.close();

@@ -189,6 +189,7 @@ export class LLM implements LlmModel {
         });
       } catch (error) {
         signal.throwIfAborted();
+        if (this.#closed) throw new ClosedError("openai.LLM");
         return fail(ownAbort() ?? connectionError(error, this.#where));
       }
 
@@ -243,6 +244,7 @@ export class LLM implements LlmModel {
           read = await reader.read();
         } catch (error) {
           signal.throwIfAborted();
+          if (this.#closed) throw new ClosedError("openai.LLM");
           const failure =
             ownAbort() ??
             streamError(
