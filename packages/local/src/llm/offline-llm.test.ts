@@ -125,6 +125,27 @@ describe("OfflineLLM", () => {
     expect(textOf(parts)).toMatch(/^I can't tell the time without my clock tool/);
   });
 
+  it("reads the clock's result however the loop wrapped it", async () => {
+    const answer = async (content: string) =>
+      textOf(
+        await collect(new OfflineLLM(), {
+          tools: [toolSpec(currentTimeTool)],
+          messages: [
+            { role: "user", content: "what time is it" },
+            {
+              role: "assistant",
+              content: "",
+              toolCalls: [{ id: "c1", name: "get_current_time", arguments: "{}" }],
+            },
+            { role: "tool", toolCallId: "c1", name: "get_current_time", content },
+          ],
+        }),
+      );
+    const clockResult = { time: "9:15 AM", date: "Friday, May 3, 2024", weekday: "Friday" };
+    expect(await answer(JSON.stringify({ result: clockResult }))).toBe("It's 9:15 AM.");
+    expect(await answer("nine fifteen")).toBe("My clock says: nine fifteen");
+  });
+
   it("reads back a clock tool failure", async () => {
     const parts = await collect(new OfflineLLM(), {
       tools: [toolSpec(currentTimeTool)],

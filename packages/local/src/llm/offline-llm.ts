@@ -158,21 +158,25 @@ function clockAnswer(
   return `${body.charAt(0).toUpperCase()}${body.slice(1)}.`;
 }
 
-/** The clock tool's JSON result (the core passes tool results as JSON text). */
+/** The clock tool's JSON result (the core passes tool results as JSON text), possibly wrapped once. */
 function parseClock(content: string): Pick<CurrentTime, "time" | "date" | "weekday"> | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(content) as Partial<CurrentTime>;
-    if (
-      typeof value.time === "string" &&
-      typeof value.date === "string" &&
-      typeof value.weekday === "string"
-    ) {
-      return { time: value.time, date: value.date, weekday: value.weekday };
-    }
+    value = JSON.parse(content);
   } catch {
-    // Not JSON: the caller reads the text back as it is.
+    return undefined; // not JSON: the caller reads the text back as it is
+  }
+  const candidates = isRecord(value) ? [value, ...Object.values(value).filter(isRecord)] : [];
+  for (const c of candidates) {
+    if (typeof c.time === "string" && typeof c.date === "string" && typeof c.weekday === "string") {
+      return { time: c.time, date: c.date, weekday: c.weekday };
+    }
   }
   return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A name the system prompt gives the agent ("Your name is Ava", "You're Ava, ..."). */
