@@ -19,9 +19,39 @@ import { SseDecoder } from "./sse.js";
 
 type Attempt = { kind: "done" } | { kind: "failed"; error: ProviderError; retryAfterMs: number | undefined };
 
-/** Why our own controller aborted the request. */
-class Timeout {
-  constructor(readonly error: ProviderError) {}
+const DONE: Attempt = { kind: "done" };
+
+function failed(error: ProviderError, retryAfterMs?: number): Attempt {
+  return { kind: "failed", error, retryAfterMs };
+}
+
+/** One timer at a time over a request; when it fires, the request is aborted with a timeout error. */
+class Watchdog {
+  #timer: NodeJS.Timeout | undefined;
+  #fired: ProviderError | undefined;
+
+  constructor(
+    private readonly controller: AbortController,
+    private readonly where: string,
+  ) {}
+
+  /** Aborts the request unless `clear()` or another `arm()` comes within `timeoutMs`. */
+  arm(what: string, timeoutMs: number, option: string): void {
+    this.clear();
+    this.#timer = setTimeout(() => {
+      this.#fired = timeoutError(what, timeoutMs, this.where, option);
+      this.controller.abort(this.#fired);
+    }, timeoutMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+
+  /** The timeout that aborted the request, if one did. */
+  get fired(): ProviderError | undefined {
+    return this.#fired;
+  }
 }
 
 /**
@@ -154,142 +184,100 @@ export class LLM implements LlmModel {
   /** One HTTP request. Yields parts; returns whether it failed before yielding any. */
   async *#attempt(body: string, inputChars: number, signal: AbortSignal): AsyncGenerator<LlmPart, Attempt> {
     const controller = new AbortController();
+    const watchdog = new Watchdog(controller, this.#where);
     this.#inFlight.add(controller);
-    const fetchSignal = AbortSignal.any([signal, controller.signal]);
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (what: string, timeoutMs: number, option: string) => {
-      clearTimeout(timer);
-      timer = setTimeout(
-        () => controller.abort(new Timeout(timeoutError(what, timeoutMs, this.#where, option))),
-        timeoutMs,
-      );
-    };
-    /** The error our own abort carries, if it was ours. */
-    const ownAbort = () =>
-      controller.signal.reason instanceof Timeout ? controller.signal.reason.error : undefined;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let bodyDone = false;
-    let sawDone = false;
-    let yielded = false;
-    const fail = (error: ProviderError, afterMs?: number): Attempt => ({
-      kind: "failed",
-      error,
-      retryAfterMs: afterMs,
-    });
-
     try {
-      arm("no response headers", this.#options.firstByteTimeoutMs, "firstByteTimeoutMs");
+      watchdog.arm("no response headers", this.#options.firstByteTimeoutMs, "firstByteTimeoutMs");
       let response: Response;
       try {
         response = await fetch(`${this.baseUrl}/chat/completions`, {
           method: "POST",
           headers: { ...this.#headers(), "content-type": "application/json", accept: "text/event-stream" },
           body,
-          signal: fetchSignal,
+          signal: AbortSignal.any([signal, controller.signal]),
         });
       } catch (error) {
-        signal.throwIfAborted();
-        if (this.#closed) throw new ClosedError("openai.LLM");
-        return fail(ownAbort() ?? connectionError(error, this.#where));
+        this.#rethrowIfStopped(signal);
+        return failed(watchdog.fired ?? connectionError(error, this.#where));
       }
-
-      arm("nothing", this.#options.idleTimeoutMs, "idleTimeoutMs");
+      watchdog.arm("nothing", this.#options.idleTimeoutMs, "idleTimeoutMs");
       if (!response.ok) {
         let text = "";
         try {
           text = await response.text();
         } catch {
-          signal.throwIfAborted();
-          // The status says enough; a body that broke adds nothing.
+          signal.throwIfAborted(); // otherwise the status says enough: a body that broke adds nothing
         }
-        return fail(
-          httpError(response.status, response.statusText, text, this.#where),
-          retryAfterMs(response.headers, Date.now()),
-        );
+        const error = httpError(response.status, response.statusText, text, this.#where);
+        return failed(error, retryAfterMs(response.headers, Date.now()));
       }
-
-      const assembler = new ChunkAssembler();
       if ((response.headers.get("content-type") ?? "").includes("application/json")) {
-        // A server that ignored `stream: true` and sent the whole completion at once.
-        let whole: unknown;
-        try {
-          whole = await response.json();
-        } catch (error) {
-          signal.throwIfAborted();
-          return fail(
-            ownAbort() ??
-              streamError(`${this.#where} sent a body that is not JSON.`, "llm_bad_response", error),
-          );
-        }
-        bodyDone = true;
-        const chunk = completionAsChunk(whole);
-        if (chunk.error !== undefined)
-          return fail(
-            streamError(`${this.#where} sent an error: ${describe(chunk.error)}`, "llm_stream_error"),
-          );
-        for (const part of [...assembler.push(chunk), ...assembler.end(inputChars)]) yield part;
-        return { kind: "done" };
+        return yield* this.#readWhole(response, inputChars, signal, watchdog);
       }
+      return yield* this.#readEvents(response, inputChars, signal, controller, watchdog);
+    } finally {
+      watchdog.clear();
+      this.#inFlight.delete(controller);
+    }
+  }
 
-      if (response.body === null)
-        return fail(streamError(`${this.#where} sent an empty body.`, "llm_bad_response"));
-      reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      const sse = new SseDecoder();
+  /** The streamed body: SSE events of `chat.completion.chunk`s, up to `[DONE]`. */
+  async *#readEvents(
+    response: Response,
+    inputChars: number,
+    signal: AbortSignal,
+    controller: AbortController,
+    watchdog: Watchdog,
+  ): AsyncGenerator<LlmPart, Attempt> {
+    if (response.body === null)
+      return failed(streamError(`${this.#where} sent an empty body.`, "llm_bad_response"));
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const sse = new SseDecoder();
+    const assembler = new ChunkAssembler();
+    let yielded = false;
+    let bodyDone = false;
+    let sawDone = false;
+    /** A failure before any part may be retried; after one, it ends the stream as an error part. */
+    const stop = function* (error: ProviderError): Generator<LlmPart, Attempt> {
+      if (!yielded) return failed(error);
+      yield { type: "error", error };
+      return DONE;
+    };
+    try {
       for (;;) {
         signal.throwIfAborted();
-        arm("nothing", this.#options.idleTimeoutMs, "idleTimeoutMs");
+        watchdog.arm("nothing", this.#options.idleTimeoutMs, "idleTimeoutMs");
         let read: ReadableStreamReadResult<Uint8Array>;
         try {
           read = await reader.read();
         } catch (error) {
-          signal.throwIfAborted();
-          if (this.#closed) throw new ClosedError("openai.LLM");
-          const failure =
-            ownAbort() ??
-            streamError(
-              `${this.#where} closed the connection mid-reply (${causeText(error)}).`,
-              "llm_stream_interrupted",
-              error,
-            );
-          if (!yielded) return fail(failure);
-          yield { type: "error", error: failure };
-          return { kind: "done" };
+          this.#rethrowIfStopped(signal);
+          const broke = `${this.#where} closed the connection mid-reply (${causeText(error)}).`;
+          return yield* stop(watchdog.fired ?? streamError(broke, "llm_stream_interrupted", error));
         } finally {
-          clearTimeout(timer);
+          watchdog.clear();
         }
-        if (read.done) bodyDone = true;
-        const events = read.done
-          ? [...sse.push(decoder.decode()), ...sse.end()]
-          : sse.push(decoder.decode(read.value, { stream: true }));
+        bodyDone = read.done;
+        const text = read.done ? decoder.decode() : decoder.decode(read.value, { stream: true });
+        const events = read.done ? [...sse.push(text), ...sse.end()] : sse.push(text);
         for (const event of events) {
           if (event.data.trim() === "[DONE]") {
             sawDone = true;
             for (const part of assembler.end(inputChars)) yield part;
             bodyDone = await drain(reader, DRAIN_TIMEOUT_MS);
-            return { kind: "done" };
+            return DONE;
           }
           let chunk: WireChunk;
           try {
             chunk = JSON.parse(event.data) as WireChunk;
           } catch (error) {
-            const failure = streamError(
-              `${this.#where} sent an event that is not JSON: ${event.data.slice(0, 200)}`,
-              "llm_bad_response",
-              error,
-            );
-            if (!yielded) return fail(failure);
-            yield { type: "error", error: failure };
-            return { kind: "done" };
+            const bad = `${this.#where} sent an event that is not JSON: ${event.data.slice(0, 200)}`;
+            return yield* stop(streamError(bad, "llm_bad_response", error));
           }
           if (chunk.error !== undefined && chunk.error !== null) {
-            const failure = streamError(
-              `${this.#where} reported an error mid-stream: ${describe(chunk.error)}`,
-              "llm_stream_error",
-            );
-            if (!yielded) return fail(failure);
-            yield { type: "error", error: failure };
-            return { kind: "done" };
+            const said = `${this.#where} reported an error mid-stream: ${describe(chunk.error)}`;
+            return yield* stop(streamError(said, "llm_stream_error"));
           }
           for (const part of assembler.push(chunk)) {
             yielded = true;
@@ -298,32 +286,57 @@ export class LLM implements LlmModel {
           }
         }
         if (read.done) {
-          if (assembler.finished) {
-            // No `[DONE]`, but the reply was complete: some servers end this way.
-            for (const part of assembler.end(inputChars)) yield part;
-            return { kind: "done" };
+          // No `[DONE]` but a finished reply: some servers end this way.
+          if (!assembler.finished) {
+            const early = `${this.#where} ended the stream before the reply was complete.`;
+            return yield* stop(streamError(early, "llm_stream_interrupted"));
           }
-          const failure = streamError(
-            `${this.#where} ended the stream before the reply was complete.`,
-            "llm_stream_interrupted",
-          );
-          if (!yielded) return fail(failure);
-          yield { type: "error", error: failure };
-          return { kind: "done" };
+          for (const part of assembler.end(inputChars)) yield part;
+          return DONE;
         }
       }
     } finally {
-      clearTimeout(timer);
-      this.#inFlight.delete(controller);
-      if (reader !== undefined && !bodyDone) {
+      if (!bodyDone) {
         // Abandoned mid-body (abort, error, or the caller stopped iterating): drop the request.
-        // After `[DONE]` the response is complete and its connection may serve the next turn.
+        // After `[DONE]` the reply is complete and its connection may serve the next turn.
         if (!sawDone) controller.abort();
         reader.cancel().catch(() => {
           // Cancelling a body that already failed rejects again; there is nothing left to release.
         });
       }
     }
+  }
+
+  /** A server that ignored `stream: true` and sent the whole `chat.completion` at once. */
+  async *#readWhole(
+    response: Response,
+    inputChars: number,
+    signal: AbortSignal,
+    watchdog: Watchdog,
+  ): AsyncGenerator<LlmPart, Attempt> {
+    let whole: unknown;
+    try {
+      whole = await response.json();
+    } catch (error) {
+      this.#rethrowIfStopped(signal);
+      const bad = streamError(`${this.#where} sent a body that is not JSON.`, "llm_bad_response", error);
+      return failed(watchdog.fired ?? bad);
+    }
+    const chunk = completionAsChunk(whole);
+    if (chunk.error !== undefined) {
+      return failed(
+        streamError(`${this.#where} sent an error: ${describe(chunk.error)}`, "llm_stream_error"),
+      );
+    }
+    const assembler = new ChunkAssembler();
+    for (const part of [...assembler.push(chunk), ...assembler.end(inputChars)]) yield part;
+    return DONE;
+  }
+
+  /** The caller's abort wins (its AbortError); then our own close(). */
+  #rethrowIfStopped(signal: AbortSignal): void {
+    signal.throwIfAborted();
+    if (this.#closed) throw new ClosedError("openai.LLM");
   }
 
   #headers(): Record<string, string> {
