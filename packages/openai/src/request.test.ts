@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { LLM } from "./llm.js";
+import { createOpenAI } from "./provider.js";
+import { chatCompletionsBody } from "./request.js";
+
+describe("chatCompletionsBody", () => {
+  const request = { messages: [{ role: "user" as const, content: "hi" }], maxOutputTokens: 64 };
+
+  it("caps tokens with max_completion_tokens for OpenAI and max_tokens elsewhere", () => {
+    const base = { model: "m", temperature: undefined, maxOutputTokens: 10 };
+    expect(chatCompletionsBody(request, { ...base, maxTokensField: "max_completion_tokens" })).toMatchObject({
+      max_completion_tokens: 64,
+    });
+    const other = chatCompletionsBody(
+      { messages: request.messages },
+      { ...base, maxTokensField: "max_tokens" },
+    );
+    expect(other.max_tokens).toBe(10);
+    expect(other.max_completion_tokens).toBeUndefined();
+  });
+
+  it("leaves out what is not set: tools, temperature, token cap", () => {
+    const body = chatCompletionsBody(
+      { messages: request.messages, tools: [] },
+      { model: "m", temperature: undefined, maxOutputTokens: undefined, maxTokensField: "max_tokens" },
+    );
+    expect(Object.keys(body).sort()).toEqual(["messages", "model", "stream", "stream_options"]);
+  });
+});
+
+describe("createOpenAI", () => {
+  it("makes models that share settings, each overridable", () => {
+    const server = createOpenAI({ baseUrl: "http://127.0.0.1:11434/v1", idleTimeoutMs: 5_000 });
+    const a = server("llama3.2");
+    const b = server("qwen2.5", { baseUrl: "http://127.0.0.1:8080/v1" });
+    expect(a).toBeInstanceOf(LLM);
+    expect([a.modelId, a.baseUrl]).toEqual(["llama3.2", "http://127.0.0.1:11434/v1"]);
+    expect([b.modelId, b.baseUrl]).toEqual(["qwen2.5", "http://127.0.0.1:8080/v1"]);
+  });
+});
