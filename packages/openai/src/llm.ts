@@ -248,7 +248,7 @@ export class LLM implements LlmModel {
       for (;;) {
         signal.throwIfAborted();
         watchdog.arm("nothing", this.#options.idleTimeoutMs, "idleTimeoutMs");
-        let read: ReadableStreamReadResult<Uint8Array>;
+        let read: Awaited<ReturnType<typeof reader.read>>;
         try {
           read = await reader.read();
         } catch (error) {
