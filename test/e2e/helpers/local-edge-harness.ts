@@ -69,12 +69,16 @@ export interface Harness {
 }
 
 /** The local edge's routes on 127.0.0.1:0 with a private hub. */
-export async function startHarness(hubOptions: CallHubOptions = {}): Promise<Harness> {
+export async function startHarness(
+  hubOptions: CallHubOptions = {},
+  configure: (app: FastifyInstance) => void = () => {},
+): Promise<Harness> {
   const hub = new CallHub({ logger: silentLogger, ...hubOptions });
   const edge = new Edge({ hub });
   await edge.warmup();
   const app = Fastify({ logger: false });
   const routes = edge.httpRoutes();
+  configure(app);
   await app.register(routes.plugin);
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();

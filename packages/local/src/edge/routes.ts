@@ -6,7 +6,7 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "callwright";
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
-import type { CallHub } from "./hub.js";
+import type { CallHub, OfferRequest } from "./hub.js";
 import { browserIceServer } from "./options.js";
 import { MAX_OFFER_BYTES } from "./sdp.js";
 
@@ -37,15 +37,44 @@ function loadPage(dir: string): Map<string, StaticFile> {
   return files;
 }
 
-interface OfferBody {
-  sdp?: unknown;
-  type?: unknown;
-  participant_id?: unknown;
-  name?: unknown;
-}
+type Problem = { loc: string[]; msg: string; type: string };
 
-function validationError(msg: string, loc: string[]): { statusCode: number; detail: unknown } {
-  return { statusCode: 422, detail: [{ loc, msg, type: "value_error" }] };
+/** The offer body `{sdp, type: "offer", participant_id?, name?}`, or what is wrong with it (422). */
+function parseOfferBody(body: unknown): OfferRequest | { problems: Problem[] } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return {
+      problems: [
+        { loc: ["body"], msg: "the body must be a JSON object {sdp, type: 'offer'}", type: "dict_type" },
+      ],
+    };
+  }
+  const b = body as Record<string, unknown>;
+  const problems: Problem[] = [];
+  if (typeof b.sdp !== "string")
+    problems.push({ loc: ["body", "sdp"], msg: "a string is required", type: "string_type" });
+  if (b.type !== "offer")
+    problems.push({ loc: ["body", "type"], msg: "must be 'offer'", type: "literal_error" });
+  const optional = (name: string, maxChars: number) => {
+    const v = b[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "string" || v.length > maxChars) {
+      problems.push({
+        loc: ["body", name],
+        msg: `must be a string of at most ${maxChars} characters`,
+        type: "string_type",
+      });
+      return undefined;
+    }
+    return v === "" ? undefined : v;
+  };
+  const participantId = optional("participant_id", 64);
+  const name = optional("name", 64);
+  if (problems.length > 0) return { problems };
+  return {
+    sdp: b.sdp as string,
+    ...(participantId === undefined ? {} : { participantId }),
+    ...(name === undefined ? {} : { name }),
+  };
 }
 
 function sendStatic(reply: FastifyReply, file: StaticFile): FastifyReply {
@@ -107,46 +136,16 @@ export function localEdgeRoutes(hub: CallHub, options: LocalEdgeRoutesOptions = 
       };
     });
 
-    app.post<{ Params: { call_id: string }; Body: OfferBody }>(
+    app.post<{ Params: { call_id: string }; Body: unknown }>(
       "/local/calls/:call_id/offer",
       { bodyLimit: MAX_OFFER_BYTES * 2 },
       async (request, reply) => {
-        const body = request.body;
-        if (typeof body !== "object" || body === null || Array.isArray(body)) {
-          const e = validationError("the body must be a JSON object {sdp, type: 'offer'}", ["body"]);
-          return reply.code(e.statusCode).send({ detail: e.detail });
-        }
-        const problems: { loc: string[]; msg: string; type: string }[] = [];
-        if (typeof body.sdp !== "string")
-          problems.push({ loc: ["body", "sdp"], msg: "a string is required", type: "string_type" });
-        if (body.type !== "offer")
-          problems.push({ loc: ["body", "type"], msg: "must be 'offer'", type: "literal_error" });
-        if (
-          body.participant_id !== undefined &&
-          body.participant_id !== null &&
-          typeof body.participant_id !== "string"
-        ) {
-          problems.push({ loc: ["body", "participant_id"], msg: "must be a string", type: "string_type" });
-        }
-        if (
-          body.name !== undefined &&
-          body.name !== null &&
-          (typeof body.name !== "string" || body.name.length > 64)
-        ) {
-          problems.push({
-            loc: ["body", "name"],
-            msg: "must be a string of at most 64 characters",
-            type: "string_type",
-          });
-        }
-        if (problems.length > 0) return reply.code(422).send({ detail: problems });
-        const result = await hub.offer(request.params.call_id, {
-          sdp: body.sdp as string,
-          ...(typeof body.participant_id === "string" ? { participantId: body.participant_id } : {}),
-          ...(typeof body.name === "string" && body.name !== "" ? { name: body.name } : {}),
-        });
+        const body = parseOfferBody(request.body);
+        if ("problems" in body) return reply.code(422).send({ detail: body.problems });
+        const result = await hub.offer(request.params.call_id, body);
         return reply
           .code(200)
+          .header("server-timing", `answer;dur=${result.answerMs.toFixed(1)}`)
           .send({ sdp: result.sdp, type: "answer", participant_id: result.participantId });
       },
     );
