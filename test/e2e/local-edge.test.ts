@@ -225,6 +225,43 @@ describe.skipIf(skip !== undefined)("local edge with headless Chromium", () => {
     }
   });
 
+  test("when the connection drops, the page reconnects as the same participant; the agent sees no leave", async () => {
+    const agent = await joinAsAgent(h.edge, "call-reconnect");
+    const joined = joinedEvent(agent);
+    const events: string[] = [];
+    agent.on("participant_left", (p) => events.push(`left:${p.id}`));
+    agent.on("participant_joined", (p) => events.push(`joined:${p.id}`));
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${h.baseUrl}/?call_id=call-reconnect&autostart=1`);
+      const participant = await joined;
+      events.length = 0;
+      await page.waitForFunction(() => {
+        const cw = (window as unknown as { callwright: { connection: string; dc?: RTCDataChannel } })
+          .callwright;
+        return cw.connection === "connected" && cw.dc?.readyState === "open";
+      });
+      const call = h.hub.getCall("call-reconnect")!;
+      const first = call.peers.get(participant.id)!;
+      // The server's end of the connection dies (as in a network blip on the server's side).
+      first.close();
+      await expect.poll(() => call.peers.get(participant.id) !== first, { timeout: 10_000 }).toBe(true);
+      await expect
+        .poll(() =>
+          page.evaluate(
+            () => (window as unknown as { callwright: { connection: string } }).callwright.connection,
+          ),
+        )
+        .toBe("connected");
+      expect(await speechFrom(agent, participant.id)).toBeGreaterThan(0.02);
+      expect(events).toEqual([]);
+      expect([...agent.participants.keys()]).toEqual([participant.id]);
+    } finally {
+      await page.close();
+      await agent.close();
+    }
+  });
+
   test("a browser whose media stops (vanished) leaves after the timeout", async () => {
     const agent = await joinAsAgent(h.edge, "call-vanish");
     const joined = joinedEvent(agent);

@@ -83,6 +83,9 @@ function setConnection(next, detail) {
   ui.startLabel.textContent = busy ? "Stop" : "Start";
   ui.start.classList.toggle("stop", busy);
   if (next === "connected") ui.hint.textContent = "You're live. Talk naturally; interrupt any time.";
+  else if (next === "starting" || next === "connecting") ui.hint.textContent = "Connecting to the agent…";
+  else if (next === "reconnecting") ui.hint.textContent = "The connection dropped; reconnecting…";
+  else if (next === "failed") ui.hint.textContent = "Could not connect. Press Start to try again.";
   else if (next === "ended") ui.hint.textContent = "The call has ended. Press Start to talk again.";
   else if (!busy) ui.hint.textContent = "Press Start and allow the microphone, then just talk.";
 }
@@ -291,6 +294,8 @@ async function connect() {
   const dc = pc.createDataChannel("callwright");
   state.dc = dc;
   dc.onmessage = (e) => typeof e.data === "string" && onMessage(e.data);
+  // The server's side went away (it closes the channel at once; ICE would take ~5 s to notice).
+  dc.onclose = () => state.pc === pc && state.running && reconnect();
   pc.ontrack = (e) => {
     const stream = e.streams[0] ?? new MediaStream([e.track]);
     ui.audio.srcObject = stream;
