@@ -191,6 +191,16 @@ function addTranscript(event) {
   ui.transcript.scrollTop = ui.transcript.scrollHeight;
 }
 
+/** A line from the system (an error the agent reported), between the messages. */
+function addNotice(text) {
+  ui.empty.hidden = true;
+  const item = document.createElement("li");
+  item.className = "notice";
+  item.textContent = text;
+  ui.transcript.append(item);
+  ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}
+
 // ---------------------------------------------------------------- latency
 
 function showTurnMetrics(m) {
@@ -251,6 +261,9 @@ function onMessage(raw) {
       break;
     case "turn_metrics":
       showTurnMetrics(event);
+      break;
+    case "error":
+      addNotice(`${event.source ?? "agent"}: ${event.message ?? "something failed"}`);
       break;
     case "agent_joined":
       if (state.agentState === "none" || state.agentState === "left") setAgentState("listening");

@@ -25,16 +25,18 @@ export function browserSkipReason(): string | undefined {
   return undefined;
 }
 
-/** A 48 kHz 16-bit mono WAV of `text` spoken by flite's kal16 voice (cached per text). */
-export function speechWav(text: string, name: string): string {
+/**
+ * A 48 kHz 16-bit mono WAV of `text` spoken by flite's kal16 voice, then `silenceS` of silence
+ * (Chromium loops the file: the pause separates the utterances). Cached by name.
+ */
+export function speechWav(text: string, name: string, silenceS = 1): string {
   const dir = join(tmpdir(), "callwright-local-edge");
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${name}.wav`);
   if (existsSync(out)) return out;
   const raw = join(dir, `${name}.16k.wav`);
   execFileSync("flite", ["-voice", "kal16", "-t", text, "-o", raw]);
-  // Pad with a second of silence so the looped file has pauses between utterances.
-  execFileSync("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "0", "1"]);
+  execFileSync("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "0", String(silenceS)]);
   return out;
 }
 
