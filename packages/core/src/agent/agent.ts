@@ -7,18 +7,25 @@ import type {
   Participant,
   TurnBreakdown,
 } from "../edge/types.js";
-import { ClosedError } from "../errors/index.js";
+import { ClosedError, ConfigError } from "../errors/index.js";
 import { TypedEmitter } from "../events/index.js";
+import { ChatHistory } from "../llm/chat-history.js";
 import type { Tool } from "../llm/tool.js";
-import type { LlmModel } from "../llm/types.js";
+import type { ToolCallRecord } from "../llm/tool-runner.js";
+import type { ChatMessage, LlmModel } from "../llm/types.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { MetricsCollector } from "../metrics/index.js";
 import type { SttModel } from "../stt/types.js";
+import { type Clock, systemClock } from "../time/clock.js";
 import type { TtsModel } from "../tts/types.js";
+import { EnergyVad } from "../vad/energy.js";
 import type { VadModel } from "../vad/types.js";
+import { resolveVoiceOptions, type VoiceOptions, type VoiceOptionsInput } from "../voice/options.js";
+import type { ReplyOutcome } from "../voice/reply.js";
+import { type ErrorSource, VoiceSession } from "../voice/voice-session.js";
 import { User } from "./user.js";
 
-export interface AgentOptions {
+export interface AgentOptions extends VoiceOptionsInput {
   /** How the agent joins calls: the local browser edge, Stream's SFU, a test fake. */
   edge: Edge;
   /** Who the agent is in the call. Default `new User({ name: "Agent", id: "agent" })`. */
@@ -34,6 +41,8 @@ export interface AgentOptions {
   tools?: readonly Tool[];
   /** Where the agent logs; the launcher replaces it with a child carrying session_id and call_id. */
   logger?: Logger;
+  /** The clock the voice loop times and schedules with. Default the monotonic system clock. */
+  clock?: Clock;
 }
 
 export type AgentEvents = {
@@ -44,7 +53,9 @@ export type AgentEvents = {
   /** One event per completed turn: where the time went. */
   metrics: [turn: TurnBreakdown];
   /** Something failed; the session goes on unless it says otherwise. */
-  error: [error: Error];
+  error: [error: Error, source: ErrorSource];
+  /** A tool the LLM called ran (or was refused); `result` is what the LLM sees. */
+  tool_call: [record: ToolCallRecord];
   participant_joined: [participant: Participant];
   participant_left: [participant: Participant];
   /** The agent left the call (call ended, closed, or the edge dropped). */
@@ -69,9 +80,15 @@ export class Agent extends TypedEmitter<AgentEvents> {
   readonly llm: LlmModel | undefined;
   readonly stt: SttModel | undefined;
   readonly tts: TtsModel | undefined;
-  readonly vad: VadModel | undefined;
+  /** The voice activity model: the given one, or the core's energy detector. */
+  readonly vad: VadModel;
   readonly tools: readonly Tool[];
   readonly metrics = new MetricsCollector();
+  /** The turn loop's options, defaults merged in. */
+  readonly voiceOptions: VoiceOptions;
+  readonly clock: Clock;
+  readonly #history: ChatHistory;
+  #voice: VoiceSession | undefined;
 
   #logger: Logger;
   #state: AgentState = "idle";
@@ -96,8 +113,17 @@ export class Agent extends TypedEmitter<AgentEvents> {
     this.llm = options.llm;
     this.stt = options.stt;
     this.tts = options.tts;
-    this.vad = options.vad;
+    this.vad = options.vad ?? new EnergyVad();
     this.tools = options.tools ?? [];
+    const names = new Set<string>();
+    for (const t of this.tools) {
+      if (names.has(t.name))
+        throw new ConfigError(`two tools are named '${t.name}': tool names must be unique`);
+      names.add(t.name);
+    }
+    this.voiceOptions = resolveVoiceOptions(options);
+    this.clock = options.clock ?? systemClock;
+    this.#history = new ChatHistory(this.instructions);
     this.#logger = options.logger ?? silentLogger;
     this.#finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
@@ -119,6 +145,11 @@ export class Agent extends TypedEmitter<AgentEvents> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The conversation so far (after the system prompt): what the LLM will see next. */
+  get history(): readonly ChatMessage[] {
+    return this.#history.messages;
   }
 
   /** The current edge connection, while in a call. */
@@ -161,6 +192,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
       throw new ClosedError("Agent");
     }
     this.#connection = connection;
+    this.#voice = this.#createVoice(connection);
     this.#joinedAt = performance.now();
     this.#aloneSince = connection.participants.size === 0 ? this.#joinedAt : undefined;
     this.#unsubscribe.push(
@@ -179,7 +211,14 @@ export class Agent extends TypedEmitter<AgentEvents> {
         void this.#leave(reason);
       }),
     );
-    this.#setState("listening");
+    connection.sendEvent({
+      type: "info",
+      agentName: this.agentUser.name,
+      llm: this.llm === undefined ? "none" : `${this.llm.provider}/${this.llm.modelId}`,
+      stt: this.stt === undefined ? "none" : `${this.stt.provider}/${this.stt.modelId}`,
+      tts: this.tts === undefined ? "none" : `${this.tts.provider}/${this.tts.modelId}`,
+      vad: `${this.vad.provider}/${this.vad.modelId}`,
+    });
     this.#logger.info(
       { call_type: call.type, call_id: call.id, edge: this.edge.provider },
       "agent joined call",
@@ -195,6 +234,27 @@ export class Agent extends TypedEmitter<AgentEvents> {
     } finally {
       await this.#leave("left");
     }
+  }
+
+  /**
+   * Speaks `text` as the agent, after anything it is already saying. Interruptible like any
+   * reply; recorded in the history as heard. Resolves when it has played (or was cut).
+   */
+  say(text: string): Promise<ReplyOutcome> {
+    return this.#requireVoice("say").say(text);
+  }
+
+  /**
+   * Answers `text` as if a user had said it: it goes into the history as a user message, the
+   * LLM answers (with tools), and the answer is spoken. Resolves when it has played.
+   */
+  simpleResponse(text: string): Promise<ReplyOutcome> {
+    return this.#requireVoice("simpleResponse").respond(text);
+  }
+
+  /** Stops what the agent is saying now, as if the user had barged in. */
+  interrupt(): void {
+    this.#voice?.interrupt();
   }
 
   /** Resolves (with the reason) when the agent has left its call or was closed. */
@@ -226,6 +286,54 @@ export class Agent extends TypedEmitter<AgentEvents> {
     await this.close();
   }
 
+  #createVoice(connection: EdgeConnection): VoiceSession {
+    return new VoiceSession({
+      connection,
+      llm: this.llm,
+      stt: this.stt,
+      tts: this.tts,
+      vad: this.vad,
+      tools: this.tools,
+      history: this.#history,
+      options: this.voiceOptions,
+      clock: this.clock,
+      metrics: this.metrics,
+      logger: this.#logger,
+      events: {
+        onState: (state) => this.#setState(state),
+        onUserState: (participantId, state) => this.emit("user_state", participantId, state),
+        onTranscript: (event) => {
+          if (event.final) {
+            this.#logger.debug(
+              { role: event.role, participant_id: event.participantId, text: event.text },
+              "transcript",
+            );
+          }
+          this.emit("transcript", event);
+        },
+        onTurnMetrics: (turn) => {
+          this.#logger.info({ ...turn }, "turn metrics");
+          this.emit("metrics", turn);
+        },
+        onToolCall: (record) => {
+          this.#logger.debug({ tool: record.name, is_error: record.isError }, "tool call");
+          this.emit("tool_call", record);
+        },
+        onError: (error, source) => {
+          this.#logger.warn({ err: error, source }, "voice loop error; the session goes on");
+          this.emit("error", error, source);
+        },
+      },
+    });
+  }
+
+  #requireVoice(what: string): VoiceSession {
+    this.#assertOpen();
+    if (this.#voice === undefined)
+      throw new Error(`agent.${what}() needs the agent in a call: await agent.join(call) first`);
+    return this.#voice;
+  }
+
   #setState(state: AgentState): void {
     if (state === this.#state) return;
     const previous = this.#state;
@@ -240,6 +348,9 @@ export class Agent extends TypedEmitter<AgentEvents> {
       this.#connection = undefined;
       for (const off of this.#unsubscribe) off();
       this.#unsubscribe = [];
+      const voice = this.#voice;
+      this.#voice = undefined;
+      voice?.close();
       try {
         await connection.close();
       } catch (error) {

@@ -50,6 +50,8 @@ export type AgentUiEvent =
     }
   | { type: "agent_state"; state: AgentState }
   | ({ type: "turn_metrics" } & TurnBreakdown)
+  /** Something failed; the session goes on (the agent also says so when it can speak). */
+  | { type: "error"; source: "llm" | "stt" | "tts" | "vad" | "edge" | "loop"; message: string }
   | { type: "info"; agentName: string; llm: string; stt: string; tts: string; vad: string };
 
 export type EdgeConnectionEvents = {

@@ -1,4 +1,4 @@
-import type { AudioFrame } from "../audio/frame.js";
+import { type AudioFrame, audioFrame } from "../audio/frame.js";
 import type {
   AgentUiEvent,
   Call,
@@ -71,8 +71,11 @@ export class FakeConnection implements EdgeConnection {
   /** Every UI event the agent relayed. */
   readonly uiEvents: AgentUiEvent[] = [];
   clears = 0;
+  /** performance.now() of each `clearAudio`. */
+  readonly clearedAt: number[] = [];
   closed = false;
   readonly #events = new TypedEmitter<EdgeConnectionEvents>();
+  readonly #playWaiters: { ms: number; resolve: () => void }[] = [];
 
   constructor(
     readonly call: Call,
@@ -91,10 +94,40 @@ export class FakeConnection implements EdgeConnection {
     if (this.closed) return;
     this.played.push(frame);
     this.playedAt.push(performance.now());
+    if (this.#playWaiters.length > 0) {
+      const played = this.playedMs();
+      for (const w of this.#playWaiters.filter((w) => played >= w.ms)) {
+        this.#playWaiters.splice(this.#playWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Resolves once the agent has sent at least `ms` of audio (rejects after `timeoutMs`, default 5000). */
+  waitForPlayed(ms: number, options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.playedMs() >= ms) return Promise.resolve();
+    const timeoutMs = options.timeoutMs ?? 5000;
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        ms,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#playWaiters.splice(this.#playWaiters.indexOf(waiter), 1);
+        reject(
+          new Error(`the agent played ${this.playedMs()} ms of audio, not ${ms} ms, within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      this.#playWaiters.push(waiter);
+    });
   }
 
   clearAudio(): void {
     this.clears += 1;
+    this.clearedAt.push(performance.now());
   }
 
   sendEvent(event: AgentUiEvent): void {
@@ -128,6 +161,52 @@ export class FakeConnection implements EdgeConnection {
   /** Feeds one frame of a participant's microphone to the agent. */
   feed(participantId: string, frame: AudioFrame): void {
     this.#events.emit("audio", participantId, frame);
+  }
+
+  /**
+   * Feeds a whole recording (mono PCM at any rate) as a participant's microphone, cut into
+   * `frameMs` frames, all at once (faster than real time: the voice loop works in audio time, so
+   * it hears the same thing). Joins the participant first if needed.
+   */
+  feedAudio(participantId: string, audio: AudioFrame, options: { frameMs?: number } = {}): void {
+    if (!this.participants.has(participantId)) this.join(participantId);
+    const size =
+      Math.max(1, Math.round(((options.frameMs ?? 20) * audio.sampleRateHz) / 1000)) * audio.channels;
+    for (let i = 0; i < audio.samples.length; i += size) {
+      this.feed(
+        participantId,
+        audioFrame(audio.samples.subarray(i, i + size), audio.sampleRateHz, audio.channels),
+      );
+    }
+  }
+
+  /**
+   * Feeds a recording in real time, one `frameMs` frame per `frameMs` (drift-free), as a browser
+   * would. Resolves when all of it was fed, or at once when `signal` aborts.
+   */
+  async feedAudioRealtime(
+    participantId: string,
+    audio: AudioFrame,
+    options: { frameMs?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (!this.participants.has(participantId)) this.join(participantId);
+    const frameMs = options.frameMs ?? 20;
+    const size = Math.max(1, Math.round((frameMs * audio.sampleRateHz) / 1000)) * audio.channels;
+    const start = performance.now();
+    for (let i = 0, n = 0; i < audio.samples.length; i += size, n++) {
+      if (options.signal?.aborted || this.closed) return;
+      const wait = start + n * frameMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.feed(
+        participantId,
+        audioFrame(audio.samples.subarray(i, i + size), audio.sampleRateHz, audio.channels),
+      );
+    }
+  }
+
+  /** Frames the agent sent after clock time `atMs` (performance.now()). */
+  playedAfter(atMs: number): number {
+    return this.playedAt.filter((t) => t > atMs).length;
   }
 
   /** The call ends for everyone. */

@@ -1,2 +1,3 @@
-// Text to speech: the model interface.
+// Text to speech: the model interface, and the wrapper that measures it.
+export { meteredSynthesize, type TtsCallStats } from "./metered.js";
 export type { TtsModel, TtsSynthesizeOptions } from "./types.js";

@@ -1,2 +1,30 @@
-// voice: (being built)
-export {};
+// The voice loop: VAD → STT → end of turn → LLM → TTS → paced audio, with barge-in.
+// One explicit state machine per session; each step in its own file (see docs/voice-loop.md).
+export { type AudioOutputOptions, defaultAudioOutputOptions } from "./audio-output.js";
+export {
+  defaultEndpointingOptions,
+  type EndOfTurnReason,
+  type EndpointingOptions,
+  type TurnDetector,
+  type TurnDetectorInput,
+} from "./endpointing.js";
+export {
+  defaultErrorReplyText,
+  defaultInterruptionOptions,
+  defaultVoiceOptions,
+  type InterruptionOptions,
+  resolveVoiceOptions,
+  type VoiceOptions,
+  type VoiceOptionsInput,
+} from "./options.js";
+export { defaultSttReconnectOptions, type SttReconnectOptions } from "./participant-input.js";
+export type { ReplyCancelReason, ReplyOutcome } from "./reply.js";
+export {
+  defaultSentenceSplitterOptions,
+  SentenceSplitter,
+  type SentenceSplitterOptions,
+  speakableText,
+} from "./sentence-splitter.js";
+export { TURN_TRANSITIONS } from "./state.js";
+export { defaultVadOptions, type VadOptions } from "./vad-detector.js";
+export type { ErrorSource, TranscriptEvent } from "./voice-session.js";

@@ -1,0 +1,59 @@
+import type { AudioFrame } from "../audio/frame.js";
+import { frameDurationMs } from "../audio/frame.js";
+import type { MetricsCollector } from "../metrics/collector.js";
+import type { Clock } from "../time/clock.js";
+import type { SttPart, SttStream } from "./types.js";
+
+/** A final transcript, with when it arrived. */
+export type MeteredSttPart = SttPart & { receivedAt: number };
+
+/**
+ * One STT stream with its measurements: audio pushed (`stt_audio_duration_ms__total`) and, for
+ * each `flush(speechEndedAt)`, the time from the end of that speech (its last voiced frame) to
+ * the `final` with `segmentEnd` that answers it (`stt_latency_ms__avg`).
+ */
+export class MeteredSttStream implements AsyncIterable<MeteredSttPart> {
+  readonly #inner: SttStream;
+  readonly #metrics: MetricsCollector;
+  readonly #clock: Clock;
+  /** Speech-end times of flushes not answered yet, oldest first. */
+  readonly #pendingFlushes: number[] = [];
+
+  constructor(inner: SttStream, meter: { metrics: MetricsCollector; clock: Clock }) {
+    this.#inner = inner;
+    this.#metrics = meter.metrics;
+    this.#clock = meter.clock;
+  }
+
+  /** Flushes not answered by a segment-end final yet. */
+  get pendingFlushes(): number {
+    return this.#pendingFlushes.length;
+  }
+
+  push(frame: AudioFrame): void {
+    this.#metrics.add("stt_audio_duration_ms__total", frameDurationMs(frame));
+    this.#inner.push(frame);
+  }
+
+  /** The speech segment ended at clock time `speechEndedAt` (its last voiced frame). */
+  flush(speechEndedAt: number): void {
+    this.#pendingFlushes.push(speechEndedAt);
+    this.#inner.flush();
+  }
+
+  end(): void {
+    this.#inner.end();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<MeteredSttPart> {
+    for await (const part of this.#inner) {
+      const receivedAt = this.#clock.now();
+      if (part.type === "final" && part.segmentEnd) {
+        const speechEndedAt = this.#pendingFlushes.shift();
+        if (speechEndedAt !== undefined)
+          this.#metrics.observe("stt_latency_ms__avg", receivedAt - speechEndedAt);
+      }
+      yield { ...part, receivedAt };
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type { AudioFrame } from "../audio/frame.js";
+import { frameDurationMs } from "../audio/frame.js";
+import { isAbortError, ProviderError } from "../errors/index.js";
+import type { MetricsCollector } from "../metrics/collector.js";
+import { abortable } from "../streams/abortable.js";
+import type { Clock } from "../time/clock.js";
+import type { TtsModel } from "./types.js";
+
+/** What one synthesis measured. */
+export interface TtsCallStats {
+  /** Text handed to TTS → its first audio, ms. */
+  firstAudioMs: number | undefined;
+  /** Audio produced, ms. */
+  audioMs: number;
+  cancelled: boolean;
+}
+
+/**
+ * Synthesises `text`, measuring into `meter.metrics`: time to first audio (observed when it
+ * arrives), audio duration and characters (totals), cancellations. Ends quietly when `signal`
+ * aborts; a provider failure is thrown as a `ProviderError`.
+ */
+export function meteredSynthesize(
+  tts: TtsModel,
+  text: string,
+  options: { signal: AbortSignal },
+  meter: { metrics: MetricsCollector; clock: Clock },
+): { frames: AsyncGenerator<AudioFrame>; stats: TtsCallStats } {
+  const stats: TtsCallStats = { firstAudioMs: undefined, audioMs: 0, cancelled: false };
+  const { metrics, clock } = meter;
+  const { signal } = options;
+  async function* run(): AsyncGenerator<AudioFrame> {
+    const startedAt = clock.now();
+    metrics.add("tts_characters__total", text.length);
+    let completed = false;
+    let failed = false;
+    try {
+      for await (const frame of abortable(tts.synthesize(text, { signal }), signal)) {
+        if (frame.samples.length === 0) continue;
+        if (stats.firstAudioMs === undefined) {
+          stats.firstAudioMs = clock.now() - startedAt;
+          metrics.observe("tts_latency_ms__avg", stats.firstAudioMs);
+        }
+        const ms = frameDurationMs(frame);
+        stats.audioMs += ms;
+        metrics.add("tts_audio_duration_ms__total", ms);
+        yield frame;
+      }
+      completed = true;
+    } catch (error) {
+      if (signal.aborted || isAbortError(error)) return;
+      failed = true;
+      throw error instanceof ProviderError
+        ? error
+        : new ProviderError(
+            `the TTS (${tts.provider} ${tts.modelId}) failed: ${(error as Error)?.message ?? error}`,
+            {
+              provider: tts.provider,
+              cause: error,
+            },
+          );
+    } finally {
+      // Aborted, or abandoned by its consumer: a cancellation, not a latency sample.
+      if (!completed && !failed) {
+        stats.cancelled = true;
+        metrics.add("tts_cancelled__total");
+      }
+    }
+  }
+  return { frames: run(), stats };
+}

@@ -1,0 +1,138 @@
+import type { TurnBreakdown } from "../edge/types.js";
+import type { ChatMessage } from "../llm/types.js";
+import type { Reply } from "./reply.js";
+
+/** One speech segment (speech start → end, one STT flush) of a participant, in a turn. */
+export interface TurnSegment {
+  participantId: string;
+  segmentId: number;
+  text: string;
+  /** The STT answered the segment's flush (or gave up on it). */
+  complete: boolean;
+  /** The participant is still speaking. */
+  open: boolean;
+  startedAt: number;
+  lastVoicedAt: number | undefined;
+  /** When its complete transcript arrived. */
+  completedAt: number | undefined;
+}
+
+const joinText = (segments: readonly TurnSegment[]): string =>
+  segments
+    .map((s) => s.text.trim())
+    .filter(Boolean)
+    .join(" ");
+
+/**
+ * One user turn: the speech segments that make it (its owner's, and other participants' held
+ * over from the previous turn), when it ended, the reply it got.
+ */
+export class Turn {
+  readonly id: number;
+  readonly ownerId: string;
+  /** Built from speech heard while someone else had the turn: no latency metrics. */
+  readonly deferred: boolean;
+  phase: "speaking" | "replying" = "speaking";
+  readonly segments: TurnSegment[] = [];
+  endOfTurnAt: number | undefined;
+  reply: Reply | undefined;
+  /** Index in the history of this turn's user message, once committed. */
+  userMessageIndex: number | undefined;
+  /** Segments already in the history. */
+  committedSegments = 0;
+  /** Its breakdown was emitted. */
+  reported = false;
+
+  constructor(id: number, ownerId: string, deferred: boolean) {
+    this.id = id;
+    this.ownerId = ownerId;
+    this.deferred = deferred;
+  }
+
+  segment(participantId: string, segmentId: number): TurnSegment | undefined {
+    return this.segments.find((s) => s.participantId === participantId && s.segmentId === segmentId);
+  }
+
+  get text(): string {
+    return joinText(this.segments);
+  }
+
+  get complete(): boolean {
+    return this.segments.every((s) => s.complete);
+  }
+
+  get speaking(): boolean {
+    return this.segments.some((s) => s.open);
+  }
+
+  get speechStartAt(): number | undefined {
+    let at: number | undefined;
+    for (const s of this.segments) if (at === undefined || s.startedAt < at) at = s.startedAt;
+    return at;
+  }
+
+  get lastVoicedAt(): number | undefined {
+    let at: number | undefined;
+    for (const s of this.segments) {
+      if (s.lastVoicedAt !== undefined && (at === undefined || s.lastVoicedAt > at)) at = s.lastVoicedAt;
+    }
+    return at;
+  }
+
+  get lastTranscriptAt(): number | undefined {
+    let at: number | undefined;
+    for (const s of this.segments) {
+      if (s.completedAt !== undefined && (at === undefined || s.completedAt > at)) at = s.completedAt;
+    }
+    return at;
+  }
+
+  /** User messages for segments from `from` on: one per run of the same participant. */
+  userMessages(from = 0): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    let run: TurnSegment[] = [];
+    const close = () => {
+      const text = joinText(run);
+      if (text.length > 0) out.push({ role: "user", content: text, participantId: run[0]!.participantId });
+      run = [];
+    };
+    for (const s of this.segments.slice(from)) {
+      if (run.length > 0 && run[0]!.participantId !== s.participantId) close();
+      run.push(s);
+    }
+    if (run.length > 0) close();
+    return out;
+  }
+}
+
+const round = (ms: number | undefined): number | null =>
+  ms === undefined || !Number.isFinite(ms) ? null : Math.round(Math.max(0, ms) * 100) / 100;
+
+/**
+ * Where a turn's time went (design/voice-loop.md). `frameworkMs` is our own cost: end of turn →
+ * first audio, minus the LLM's share (request → first sentence handed to TTS, which includes
+ * tool calls) and the TTS's (text → first audio).
+ */
+export function turnBreakdown(turn: Turn, reply: Reply | undefined): TurnBreakdown {
+  const lastVoicedAt = turn.deferred ? undefined : turn.lastVoicedAt;
+  const sinceSpeech = (at: number | undefined) =>
+    at === undefined || lastVoicedAt === undefined ? undefined : at - lastVoicedAt;
+  const firstAudioAt = reply?.firstAudioAt;
+  let frameworkMs: number | undefined;
+  if (firstAudioAt !== undefined && turn.endOfTurnAt !== undefined) {
+    const llmMs =
+      reply?.firstTextToTtsAt !== undefined && reply.startedAt !== undefined
+        ? reply.firstTextToTtsAt - reply.startedAt
+        : 0;
+    frameworkMs = firstAudioAt - turn.endOfTurnAt - llmMs - (reply?.ttsStats?.firstAudioMs ?? 0);
+  }
+  return {
+    turnId: turn.id,
+    trailingSilenceMs: round(sinceSpeech(turn.endOfTurnAt)),
+    sttMs: round(sinceSpeech(turn.lastTranscriptAt)),
+    llmFirstTokenMs: round(reply?.llmStats?.firstTokenMs),
+    ttsFirstAudioMs: round(reply?.ttsStats?.firstAudioMs),
+    e2eMs: round(sinceSpeech(firstAudioAt)),
+    frameworkMs: round(frameworkMs),
+  };
+}
