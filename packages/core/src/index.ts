@@ -8,6 +8,7 @@ export * from "./launcher/index.js";
 export * from "./llm/index.js";
 export * from "./log/index.js";
 export * from "./metrics/index.js";
+export * from "./observability/index.js";
 export * from "./registry/index.js";
 export * from "./runner/index.js";
 export * from "./server/index.js";
