@@ -30,7 +30,8 @@ export interface BrowserPeerOptions {
   decodeRateHz: 16000 | 48000;
   timing: Pick<CallHubTimingOptions, "connectTimeoutMs" | "disconnectGraceMs" | "mediaTimeoutMs">;
   hooks: BrowserPeerHooks;
-  logger: Logger;
+  /** Where to log (asked each time: the call's logger changes when an agent joins). */
+  logger: () => Logger;
 }
 
 export class BrowserPeer {
@@ -44,7 +45,7 @@ export class BrowserPeer {
   readonly #rtc: RtcPeer;
   readonly #decoder: OpusDecoder;
   readonly #hooks: BrowserPeerHooks;
-  readonly #logger: Logger;
+  readonly #logger: () => Logger;
   readonly #timing: BrowserPeerOptions["timing"];
   #ssrc: number | undefined;
   #lastMediaMs = performance.now();
@@ -94,7 +95,7 @@ export class BrowserPeer {
     this.#rtc.close();
     this.#decoder.close();
     const s = this.jitter.stats;
-    this.#logger.debug(
+    this.#logger().debug(
       { participant_id: this.participant.id, received: s.received, lost: s.lost, late: s.late },
       "browser peer closed",
     );
@@ -177,7 +178,7 @@ export class BrowserPeer {
     if (this.ignoredMessages <= 5 || this.ignoredMessages % 1000 === 0) {
       const bytes = typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
       const excerpt = typeof message === "string" ? message.slice(0, 80) : `<${bytes} binary bytes>`;
-      this.#logger.warn(
+      this.#logger().warn(
         { participant_id: this.participant.id, bytes, excerpt, ignored: this.ignoredMessages },
         "ignored a data-channel message the local edge does not understand",
       );
@@ -198,7 +199,7 @@ export class BrowserPeer {
 
   #gone(reason: LeaveReason, why: string): void {
     if (this.#done) return;
-    this.#logger.info({ participant_id: this.participant.id, reason, why }, "browser left the call");
+    this.#logger().info({ participant_id: this.participant.id, reason, why }, "browser left the call");
     this.close();
     this.#hooks.onGone(this, reason);
   }

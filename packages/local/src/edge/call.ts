@@ -18,6 +18,7 @@ export interface LocalCallOptions {
   type: string;
   id: string;
   audio: LocalAudioOptions;
+  /** Where the call logs while no agent is in it (then it logs through the agent's session logger). */
   logger: Logger;
   /** Called once when the call ends (to drop it from the hub). */
   onEnded: (call: LocalCall) => void;
@@ -33,7 +34,7 @@ export class LocalCall {
   readonly participants = new Map<string, Participant>();
   readonly agents = new Set<LocalEdgeConnection>();
   readonly outbound: OutboundAudio;
-  readonly logger: Logger;
+  readonly #hubLogger: Logger;
   #agentsEverJoined = 0;
   #ended = false;
   readonly #onEnded: (call: LocalCall) => void;
@@ -44,13 +45,19 @@ export class LocalCall {
     this.type = options.type;
     this.id = options.id;
     this.audio = options.audio;
-    this.logger = options.logger;
+    this.#hubLogger = options.logger;
     this.#onEnded = options.onEnded;
     this.outbound = new OutboundAudio({
       bitrateBps: options.audio.opusBitrateBps,
       complexity: options.audio.opusComplexity,
       gapMs: 40,
     });
+  }
+
+  /** The first agent's logger (it carries session_id and call_id), else the hub's. */
+  get logger(): Logger {
+    for (const agent of this.agents) return agent.logger;
+    return this.#hubLogger;
   }
 
   get ended(): boolean {
@@ -159,7 +166,7 @@ export class LocalCall {
     this.participants.clear();
     for (const agent of [...this.agents]) agent.end(reason);
     this.agents.clear();
-    this.logger.debug({ reason }, "local call ended");
+    this.#hubLogger.debug({ reason }, "local call ended");
     this.#onEnded(this);
   }
 

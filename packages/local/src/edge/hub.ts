@@ -188,7 +188,7 @@ export class CallHub {
       opusPayloadType: info.opusPayloadType,
       decodeRateHz: call.audio.inputSampleRateHz,
       timing: this.timing,
-      logger: call.logger,
+      logger: () => call.logger,
       hooks: {
         onJoined: (p) => call.peerJoined(p),
         onAudio: (p, frame) => call.peerAudio(p, frame),
