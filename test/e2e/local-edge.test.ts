@@ -162,7 +162,9 @@ describe.skipIf(skip !== undefined)("local edge with headless Chromium", () => {
       await expect.poll(() => page.locator("#agent-state").getAttribute("data-state")).toBe("thinking");
       await expect.poll(() => page.locator("#lat-total").textContent()).toBe("612 ms");
       agent.sendEvent({ type: "error", source: "llm", message: "the model timed out" });
-      await expect.poll(() => page.locator("#transcript .notice").textContent()).toBe("llm: the model timed out");
+      await expect
+        .poll(() => page.locator("#transcript .notice").textContent())
+        .toBe("llm: the model timed out");
 
       // A hostile page message is ignored; the call goes on.
       await page.evaluate(() => {
