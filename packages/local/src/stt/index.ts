@@ -2,4 +2,4 @@
 // by every session so memory follows concurrent utterances, not sessions.
 export type { DecoderPoolStats } from "./decoder-pool.js";
 export { pocketsphinxInstallHint } from "./pocketsphinx.js";
-export { defaultSttOptions, STT, type SttOptions } from "./stt.js";
+export { defaultPocketsphinxSttOptions, type PocketsphinxSttOptions, STT } from "./stt.js";

@@ -12,7 +12,7 @@ import { RecognitionStream, sttInputSampleRateHz } from "./recognition-stream.js
 
 const modelDir = "/usr/share/pocketsphinx/model/en-us";
 
-export interface SttOptions {
+export interface PocketsphinxSttOptions {
   /** Acoustic model directory. Default: Debian `pocketsphinx-en-us`'s US English model. */
   acousticModelPath: string;
   /** Language model (`.lm.bin`, `.lm` or `.dmp`). Default: Debian's US English trigram model. */
@@ -45,7 +45,7 @@ export interface SttOptions {
   interimIntervalMs: number;
 }
 
-export const defaultSttOptions = {
+export const defaultPocketsphinxSttOptions = {
   acousticModelPath: `${modelDir}/en-us`,
   languageModelPath: `${modelDir}/en-us.lm.bin`,
   dictionaryPath: `${modelDir}/cmudict-en-us.dict`,
@@ -57,7 +57,7 @@ export const defaultSttOptions = {
   extraArgs: [],
   interimResults: true,
   interimIntervalMs: 300,
-} as const satisfies SttOptions;
+} as const satisfies PocketsphinxSttOptions;
 
 /** One pool per model configuration, for the whole process: sessions come and go, the model stays. */
 const sharedPools = new Map<string, DecoderPool>();
@@ -82,17 +82,17 @@ export class STT implements SttModel {
   readonly provider = "local";
   readonly modelId: string;
   readonly inputSampleRateHz = sttInputSampleRateHz;
-  readonly options: Readonly<SttOptions>;
+  readonly options: Readonly<PocketsphinxSttOptions>;
   readonly #pool: DecoderPool;
   readonly #streams = new Set<RecognitionStream>();
   #closed = false;
 
-  constructor(options: Partial<SttOptions> = {}) {
-    this.options = { ...defaultSttOptions, ...options };
+  constructor(options: Partial<PocketsphinxSttOptions> = {}) {
+    this.options = { ...defaultPocketsphinxSttOptions, ...options };
     const { poolSize, interimResults: _i, interimIntervalMs: _m, ...config } = this.options;
     this.#pool = sharedPool(config, poolSize);
     this.modelId =
-      this.options.acousticModelPath === defaultSttOptions.acousticModelPath
+      this.options.acousticModelPath === defaultPocketsphinxSttOptions.acousticModelPath
         ? "pocketsphinx-en-us"
         : "pocketsphinx";
   }
