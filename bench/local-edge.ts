@@ -4,6 +4,8 @@
 //   listen   offer received → participant_joined on the agent's connection (it can hear the browser)
 //   audio    agent sendAudio() of a click → the page's AnalyserNode sees it (one way, including
 //            Opus, the network, Chrome's jitter buffer and WebAudio)
+//   cpu      this process's CPU over 3 s of audio both ways with one browser (Opus encode and
+//            decode, RTP, SRTP; the playwright client runs in this process too)
 // Targets: answer ≤ 50 ms, listen ≤ 150 ms. Bounded: 3 joins, 5 clicks, 60 s at most.
 import type { Participant } from "callwright";
 import {
@@ -18,6 +20,7 @@ import {
 
 const JOINS = 3;
 const CLICKS = 5;
+const CPU_WINDOW_MS = 3000;
 const deadline = setTimeout(() => {
   console.log("local-edge: FAILED (did not finish within 60 s)");
   process.exit(1);
@@ -49,6 +52,7 @@ const answerMs: number[] = [];
 const roundTripMs: number[] = [];
 const listenMs: number[] = [];
 const audioMs: number[] = [];
+let cpuPercent = Number.NaN;
 
 try {
   for (let i = 0; i < JOINS; i++) {
@@ -120,6 +124,13 @@ try {
         const onset = onsets.find((o) => o >= t && o - t < 400);
         if (onset !== undefined) audioMs.push(onset - t);
       }
+      // CPU with audio flowing both ways (the page's microphone in, a tone out).
+      const tone = toneFrames(CPU_WINDOW_MS, 300);
+      const cpu0 = process.cpuUsage();
+      const wall0 = performance.now();
+      await playFrames(agent, tone);
+      const cpu = process.cpuUsage(cpu0);
+      cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100;
     }
     await page.close();
     await agent.close();
@@ -130,7 +141,9 @@ try {
       : `audio server→browser ${fmt(median(audioMs))} (median of ${audioMs.length}/${CLICKS} clicks, min ${fmt(Math.min(...audioMs))})`;
   console.log(
     `local-edge: answer ${fmt(median(answerMs))} server / ${fmt(median(roundTripMs))} page POST (target ≤ 50), ` +
-      `offer→listening ${fmt(median(listenMs))} (target ≤ 150), ${audio}; median of ${JOINS} joins, node-datachannel, Chromium, loopback`,
+      `offer→listening ${fmt(median(listenMs))} (target ≤ 150), ${audio}, ` +
+      `CPU ${cpuPercent.toFixed(1)}% of a core per call with audio both ways; ` +
+      `median of ${JOINS} joins, node-datachannel, Chromium, loopback`,
   );
 } finally {
   clearTimeout(deadline);

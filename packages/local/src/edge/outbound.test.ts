@@ -90,6 +90,16 @@ describe("OutboundAudio", () => {
     expect(() => out.send(frame(20, 44100), [t])).toThrow(/resample/);
   });
 
+  test("with nobody listening nothing is encoded; the next listener's first packet starts a talk spurt", () => {
+    const out = outbound();
+    out.send(frame(20), []);
+    expect(out.packetsSent).toBe(0);
+    const t = new Target();
+    vi.advanceTimersByTime(20);
+    out.send(frame(20), [t]);
+    expect(t.packets[0]!.marker).toBe(true);
+  });
+
   test("each browser gets its own payload type, one encode for all", () => {
     const out = outbound();
     const a = new Target(111);

@@ -43,13 +43,20 @@ export class OutboundAudio {
     this.#options = options;
   }
 
-  /** Encodes `frame` (mono or interleaved, any Opus rate) and sends it to every target now. */
-  send(frame: AudioFrame, targets: Iterable<RtpTarget>): void {
+  /**
+   * Encodes `frame` (mono or interleaved, any Opus rate) and sends it to every target now. With
+   * no target nothing is encoded (no CPU spent on audio nobody hears).
+   */
+  send(frame: AudioFrame, targets: readonly RtpTarget[]): void {
     const rate = frame.sampleRateHz;
     if (!OPUS_SAMPLE_RATES.includes(rate)) {
       throw new RangeError(
         `the local edge sends Opus, which takes 8000, 12000, 16000, 24000 or 48000 Hz; got a ${rate} Hz frame (resample first)`,
       );
+    }
+    if (targets.length === 0) {
+      this.clear();
+      return;
     }
     const mono = frame.channels === 1 ? frame.samples : downmix(frame.samples, frame.channels);
     if (mono.length === 0) return;
@@ -68,9 +75,8 @@ export class OutboundAudio {
     joined.set(mono, this.#pending.length);
     const chunk = rate / 50;
     let offset = 0;
-    const list = [...targets];
     for (; offset + chunk <= joined.length; offset += chunk) {
-      this.#sendChunk(joined.subarray(offset, offset + chunk), rate as OpusSampleRateHz, list);
+      this.#sendChunk(joined.subarray(offset, offset + chunk), rate as OpusSampleRateHz, targets);
     }
     this.#pending = joined.slice(offset);
   }
@@ -81,7 +87,7 @@ export class OutboundAudio {
     this.#marker = true;
   }
 
-  #sendChunk(samples: Int16Array, rate: OpusSampleRateHz, targets: Iterable<RtpTarget>): void {
+  #sendChunk(samples: Int16Array, rate: OpusSampleRateHz, targets: readonly RtpTarget[]): void {
     if (this.#encoder === undefined || this.#encoder.sampleRateHz !== rate) {
       this.#encoder = new OpusEncoder({
         sampleRateHz: rate,
