@@ -1,10 +1,27 @@
+import type { AgentEvents } from "../agent/agent.js";
 import type { EventMap, TypedEmitter } from "../events/index.js";
 
 /**
  * Resolves with the arguments of the next `event` for which `predicate` holds; rejects after
  * `timeoutMs` (default 5000) with a message naming the event, so a test fails instead of hanging.
+ * ```ts
+ * const [turn] = await nextEvent(agent, "metrics");
+ * await nextEvent(agent, "agent_state", (state) => state === "listening");
+ * ```
  */
-export function nextEvent<Events extends EventMap, E extends keyof Events>(
+export function nextEvent<E extends keyof AgentEvents>(
+  agent: TypedEmitter<AgentEvents>,
+  event: E,
+  predicate?: (...args: AgentEvents[E]) => boolean,
+  options?: { timeoutMs?: number },
+): Promise<AgentEvents[E]>;
+export function nextEvent<Events extends EventMap, E extends keyof Events & string>(
+  emitter: TypedEmitter<Events>,
+  event: E,
+  predicate?: (...args: Events[E]) => boolean,
+  options?: { timeoutMs?: number },
+): Promise<Events[E]>;
+export function nextEvent<Events extends EventMap, E extends keyof Events & string>(
   emitter: TypedEmitter<Events>,
   event: E,
   predicate: (...args: Events[E]) => boolean = () => true,
@@ -14,7 +31,7 @@ export function nextEvent<Events extends EventMap, E extends keyof Events>(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`no '${String(event)}' event matching the test's condition within ${timeoutMs} ms`));
+      reject(new Error(`no '${event}' event matching the test's condition within ${timeoutMs} ms`));
     }, timeoutMs);
     const off = emitter.on(event, (...args: Events[E]) => {
       if (!predicate(...args)) return;

@@ -1,5 +1,6 @@
 import type { TurnBreakdown } from "../edge/types.js";
 import type { ChatMessage } from "../llm/types.js";
+import type { MetricsCollector } from "../metrics/collector.js";
 import type { Reply } from "./reply.js";
 
 /** One speech segment (speech start → end, one STT flush) of a participant, in a turn. */
@@ -135,4 +136,19 @@ export function turnBreakdown(turn: Turn, reply: Reply | undefined): TurnBreakdo
     e2eMs: round(sinceSpeech(firstAudioAt)),
     frameworkMs: round(frameworkMs),
   };
+}
+
+/**
+ * Feeds a finished turn into the session's metrics: every turn counts; the latencies only for
+ * turns timed from the user's own speech (not speech held over from someone else's turn).
+ */
+export function recordTurnMetrics(metrics: MetricsCollector, turn: Turn, breakdown: TurnBreakdown): void {
+  metrics.add("turns__total");
+  if (turn.deferred) return;
+  const start = turn.speechStartAt;
+  const end = turn.lastVoicedAt;
+  if (start !== undefined && end !== undefined) metrics.observe("turn_duration_ms__avg", end - start);
+  if (breakdown.trailingSilenceMs !== null)
+    metrics.observe("turn_trailing_silence_ms__avg", breakdown.trailingSilenceMs);
+  if (breakdown.e2eMs !== null) metrics.observe("turn_e2e_latency_ms__avg", breakdown.e2eMs);
 }

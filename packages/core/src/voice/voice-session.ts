@@ -14,8 +14,9 @@ import { type EndOfTurnReason, Endpointing } from "./endpointing.js";
 import type { VoiceOptions } from "./options.js";
 import { ParticipantInput, type ParticipantInputHandler } from "./participant-input.js";
 import { Reply, type ReplyEvents, type ReplyOutcome, type ReplySource } from "./reply.js";
+import { ReplyQueue } from "./reply-queue.js";
 import { TurnStateMachine } from "./state.js";
-import { Turn, type TurnSegment, turnBreakdown } from "./turn.js";
+import { recordTurnMetrics, Turn, type TurnSegment, turnBreakdown } from "./turn.js";
 
 export type TranscriptEvent = Extract<AgentUiEvent, { type: "transcript" }>;
 export type ErrorSource = "llm" | "stt" | "tts" | "vad" | "loop";
@@ -78,7 +79,7 @@ export class VoiceSession {
   readonly #endpointing: Endpointing;
   readonly #inputs = new Map<string, ParticipantInput>();
   readonly #routes = new Map<string, Route>();
-  readonly #replies: Reply[] = [];
+  readonly #replies = new ReplyQueue();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #replyEvents: ReplyEvents;
   #turn: Turn | undefined;
@@ -165,7 +166,7 @@ export class VoiceSession {
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe.length = 0;
     this.#endpointing.close();
-    for (const reply of this.#replies.splice(0)) reply.cancel("closed");
+    this.#replies.cancelAll("closed");
     this.#output.close();
     for (const input of this.#inputs.values()) input.close();
     this.#inputs.clear();
@@ -265,7 +266,7 @@ export class VoiceSession {
     };
     const k = key(participantId, segmentId);
     const turn = this.#turn;
-    const playing = this.#replies[0]?.playing === true;
+    const playing = this.#replies.playing;
     if (playing) {
       // The agent is speaking: this may become a barge-in, if it lasts.
       const canInterrupt = this.#deps.options.interruption.enabled;
@@ -413,7 +414,7 @@ export class VoiceSession {
     turn.endOfTurnAt = now;
     this.#commitUserText(turn);
     turn.reply = this.#createReply({ kind: "llm", messages: this.history.forRequest() });
-    this.#schedule(turn.reply);
+    this.#replies.push(turn.reply);
     this.#updateState();
   }
 
@@ -438,7 +439,7 @@ export class VoiceSession {
   }
 
   #bargeIn(segment: TurnSegment): void {
-    if (!(this.#replies[0]?.playing === true)) return;
+    if (!this.#replies.playing) return;
     this.#deps.metrics.add("interruptions__total");
     this.#logger().debug({ participant_id: segment.participantId }, "barge-in");
     // Stop the sound first (within this frame), then tear the replies down.
@@ -475,8 +476,7 @@ export class VoiceSession {
 
   /** When nothing is going on, speech held from others becomes the next turn. */
   #settle(): void {
-    if (this.#closed || this.#turn !== undefined || this.#replies.length > 0 || this.#held.length === 0)
-      return;
+    if (this.#closed || this.#turn !== undefined || this.#replies.size > 0 || this.#held.length === 0) return;
     const segments = this.#held;
     this.#held = [];
     this.#startTurn(segments[0]!.participantId, segments, true);
@@ -519,21 +519,15 @@ export class VoiceSession {
       });
     }
     const reply = this.#createReply(source);
-    this.#schedule(reply);
+    this.#replies.push(reply);
     this.#updateState();
     return reply.done;
   }
 
-  /** Replies play one after another; each starts when it reaches the head of the queue. */
-  #schedule(reply: Reply): void {
-    this.#replies.push(reply);
-    if (this.#replies[0] === reply) reply.start();
-  }
-
   #cancelReplies(reason: "interrupted" | "merged"): void {
-    const replies = this.#replies.splice(0);
-    if (replies.some((r) => r.firstAudioAt !== undefined)) this.#output.clear();
-    for (const reply of replies) reply.cancel(reason);
+    // Stop the sound first (the edge drops what it holds), then tear the replies down.
+    if (this.#replies.sentAudio) this.#output.clear();
+    this.#replies.cancelAll(reason);
   }
 
   #replyFirstAudio(reply: Reply): void {
@@ -552,11 +546,8 @@ export class VoiceSession {
       if (!turn.reported && outcome.cancelReason !== "merged") this.#report(turn, reply);
       if (turn.phase === "replying") this.#turn = undefined;
     }
-    const index = this.#replies.indexOf(reply);
-    if (index >= 0) this.#replies.splice(index, 1);
     if (this.#closed) return;
-    const next = this.#replies[0];
-    if (next !== undefined && !next.started) next.start();
+    this.#replies.remove(reply);
     this.#updateState();
     this.#settle();
   }
@@ -566,17 +557,7 @@ export class VoiceSession {
     if (turn.reported) return;
     turn.reported = true;
     const breakdown = turnBreakdown(turn, reply);
-    const { metrics } = this.#deps;
-    metrics.add("turns__total");
-    if (!turn.deferred) {
-      const start = turn.speechStartAt;
-      const end = turn.lastVoicedAt;
-      if (start !== undefined && end !== undefined) metrics.observe("turn_duration_ms__avg", end - start);
-      if (breakdown.trailingSilenceMs !== null) {
-        metrics.observe("turn_trailing_silence_ms__avg", breakdown.trailingSilenceMs);
-      }
-      if (breakdown.e2eMs !== null) metrics.observe("turn_e2e_latency_ms__avg", breakdown.e2eMs);
-    }
+    recordTurnMetrics(this.#deps.metrics, turn, breakdown);
     this.#deps.events.onTurnMetrics(breakdown);
     this.#sendUi({ type: "turn_metrics", ...breakdown });
   }
@@ -615,10 +596,10 @@ export class VoiceSession {
   }
 
   #deriveState(): AgentState {
-    if (this.#replies[0]?.playing === true) return "agent_speaking";
+    if (this.#replies.playing) return "agent_speaking";
     const turn = this.#turn;
     if (turn?.phase === "speaking") return "user_speaking";
-    if (turn?.phase === "replying" || this.#replies.some((r) => r.kind === "llm")) return "thinking";
+    if (turn?.phase === "replying" || this.#replies.thinking) return "thinking";
     return "listening";
   }
 
