@@ -10,8 +10,12 @@ export interface EnergyVadOptions {
   snrDb: number;
   /** Level (dBFS) below which nothing counts as speech, however quiet the room. Default -50. */
   minLevelDbfs: number;
-  /** How fast the noise floor may rise during a long sound, dB per second. Default 2. */
+  /** The noise floor assumed before the stream has shown its own. Default -60. */
+  initialFloorDbfs: number;
+  /** How fast the noise floor may rise during a long varying sound (speech), dB/s. Default 2. */
   floorRiseDbPerS: number;
+  /** How fast it rises during a steady sound (a fan, a hum: level within ±2 dB), dB/s. Default 15. */
+  steadyFloorRiseDbPerS: number;
   /** dB over which the probability goes from ~0.12 to ~0.88 around the threshold. Default 4. */
   slopeDb: number;
 }
@@ -21,7 +25,9 @@ export const defaultEnergyVadOptions = {
   frameMs: 20,
   snrDb: 12,
   minLevelDbfs: -50,
+  initialFloorDbfs: -60,
   floorRiseDbPerS: 2,
+  steadyFloorRiseDbPerS: 15,
   slopeDb: 4,
 } as const satisfies EnergyVadOptions;
 
@@ -51,14 +57,25 @@ export class EnergyVad implements VadModel {
   }
 }
 
+/** Level variance (dB²) under which a sound counts as steady, i.e. noise rather than speech. */
+const STEADY_VARIANCE_DB2 = 4;
+
 class EnergyVadStream implements VadStream {
   readonly #options: EnergyVadOptions;
   readonly #risePerFrameDb: number;
+  readonly #steadyRisePerFrameDb: number;
+  /** Smoothing per frame for the level's mean and variance (~0.5 s). */
+  readonly #alpha: number;
   #floorDb: number | undefined;
+  #meanDb = 0;
+  #varianceDb2 = 10;
 
   constructor(options: EnergyVadOptions, frameSamples: number) {
     this.#options = options;
-    this.#risePerFrameDb = (options.floorRiseDbPerS * frameSamples) / options.sampleRateHz;
+    const frameS = frameSamples / options.sampleRateHz;
+    this.#risePerFrameDb = options.floorRiseDbPerS * frameS;
+    this.#steadyRisePerFrameDb = options.steadyFloorRiseDbPerS * frameS;
+    this.#alpha = Math.min(1, frameS / 0.5);
   }
 
   process(frame: Int16Array): number {
@@ -73,17 +90,29 @@ class EnergyVadStream implements VadStream {
       energy += v * v;
     }
     const levelDb = energy > 0 ? Math.max(SILENT_DBFS, 10 * Math.log10(energy / n)) : SILENT_DBFS;
-    // The floor follows quieter frames quickly and louder ones slowly: pauses between words
-    // pull it down, a steady noise pushes it up over seconds.
-    if (this.#floorDb === undefined) this.#floorDb = levelDb;
-    else if (levelDb < this.#floorDb) this.#floorDb += 0.3 * (levelDb - this.#floorDb);
-    else this.#floorDb += Math.min(this.#risePerFrameDb, levelDb - this.#floorDb);
+    // The floor starts at a quiet room's level (speech may come first: the stream has not shown
+    // its noise yet), follows quieter frames quickly (pauses between words pull it down), and
+    // louder ones slowly, unless they are steady: a fan or a hum is noise within a second or two.
+    if (this.#floorDb === undefined) {
+      this.#floorDb = Math.min(levelDb, this.#options.initialFloorDbfs);
+      this.#meanDb = levelDb;
+    }
+    const deviation = levelDb - this.#meanDb;
+    this.#meanDb += this.#alpha * deviation;
+    this.#varianceDb2 += this.#alpha * (deviation * deviation - this.#varianceDb2);
+    if (levelDb < this.#floorDb) this.#floorDb += 0.3 * (levelDb - this.#floorDb);
+    else {
+      const rise =
+        this.#varianceDb2 < STEADY_VARIANCE_DB2 ? this.#steadyRisePerFrameDb : this.#risePerFrameDb;
+      this.#floorDb += Math.min(rise, levelDb - this.#floorDb);
+    }
     const threshold = Math.max(this.#floorDb + this.#options.snrDb, this.#options.minLevelDbfs);
     return 1 / (1 + Math.exp(-(levelDb - threshold) / (this.#options.slopeDb / 2)));
   }
 
   reset(): void {
     this.#floorDb = undefined;
+    this.#varianceDb2 = 10;
   }
 
   close(): void {}
