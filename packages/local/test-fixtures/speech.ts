@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { readWav } from "../src/tts/wav-reader.js";
+import { readWav } from "callwright";
 
 const run = promisify(execFile);
 
@@ -42,9 +42,8 @@ export async function fliteSpeech(text: string, voice: "kal16" | "slt"): Promise
         const [name, end] = s.split(":");
         return { name: name!, endMs: Number(end) * 1000 };
       });
-    const { format, samples } = readWav(await readFile(wavFile));
-    if (format.sampleRateHz !== 16000 || format.channels !== 1)
-      throw new Error(`flite ${voice} is not 16 kHz mono`);
+    const { samples, sampleRateHz, channels } = readWav(await readFile(wavFile));
+    if (sampleRateHz !== 16000 || channels !== 1) throw new Error(`flite ${voice} is not 16 kHz mono`);
     const first = segments[0]!;
     const beforeLast = segments.at(-2)!;
     return {

@@ -47,14 +47,6 @@ export class WavReader {
   }
 }
 
-/** Reads a whole WAV file's bytes at once. */
-export function readWav(bytes: Uint8Array): { format: WavFormat; samples: Int16Array } {
-  const reader = new WavReader();
-  const samples = reader.push(bytes);
-  if (reader.format === undefined) throw new Error("not a complete 16-bit PCM WAV header");
-  return { format: reader.format, samples };
-}
-
 /** The format and where the samples start, or undefined while the header is incomplete. */
 function parseHeader(b: Uint8Array): { format: WavFormat; dataOffset: number } | undefined {
   if (b.length < 12) return undefined;
