@@ -30,8 +30,8 @@ const averageHelp: Record<AverageMetric, string> = {
   turn_duration_ms__avg: "user speech start to end, per turn",
   turn_trailing_silence_ms__avg: "end of the user's speech to end of turn decided",
   turn_e2e_latency_ms__avg: "end of the user's speech to the first agent audio handed to the edge",
-  vlm_inference_latency_ms__avg: "VLM inference latency",
-  video_processing_latency_ms__avg: "video frame processing latency",
+  vlm_inference_latency_ms__avg: "a VLM inference sent to its result",
+  video_processing_latency_ms__avg: "a video frame received to processed",
 };
 
 function providerOf(name: string): ProviderKind | null {
