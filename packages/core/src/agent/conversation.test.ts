@@ -258,6 +258,35 @@ describe("barge-in", () => {
     expect(agent.metrics.snapshot().interruptions__total).toBe(0);
   });
 
+  it("speech that starts over the agent's last words and goes on after them is a turn", async () => {
+    const llm = new FakeLLM({ replies: ["Okay then.", "You said more."] });
+    const stt = new FakeSTT({ transcripts: ["first", "and another thing"] });
+    const { agent, conn } = await start({ llm, stt, tts: new FakeTTS({ msPerChar: 10 }) });
+    const speaking = nextEvent(agent, "agent_state", (s) => s === "agent_speaking");
+    conn.feedAudio("alice", utterance(500));
+    await speaking;
+    // The user starts talking over the agent's short reply (100 ms): too short to interrupt...
+    const userTurn = nextEvent(agent, "agent_state", (s) => s === "user_speaking");
+    conn.feedAudio("alice", speechLike({ durationMs: 100, sampleRateHz: RATE }));
+    // ...the reply plays out, and the user, still speaking, has the floor.
+    await userTurn;
+    const done = nextEvent(
+      agent,
+      "transcript",
+      (e) => e.role === "agent" && e.final && e.text === "You said more.",
+    );
+    conn.feedAudio(
+      "alice",
+      concat(
+        speechLike({ durationMs: 500, sampleRateHz: RATE }),
+        silence({ durationMs: 700, sampleRateHz: RATE }),
+      ),
+    );
+    await done;
+    expect(conn.clears).toBe(0);
+    expect(llm.requests[1]!.messages.at(-1)).toMatchObject({ role: "user", content: "and another thing" });
+  });
+
   it("with interruptions off, finishes speaking and answers the user afterwards", async () => {
     const llm = new FakeLLM({ replies: [longReply, "Yes?"] });
     const stt = new FakeSTT({ transcripts: ["what is the weather", "hello"] });

@@ -86,6 +86,8 @@ export class VoiceSession {
   /** Speech heard while another participant had the turn, oldest first. */
   #held: TurnSegment[] = [];
   #nextTurnId = 1;
+  /** A barge-in is cancelling the replies: their ends must not start turns of their own. */
+  #interrupting = false;
   #closed = false;
 
   constructor(deps: VoiceSessionDeps) {
@@ -442,10 +444,6 @@ export class VoiceSession {
     if (!this.#replies.playing) return;
     this.#deps.metrics.add("interruptions__total");
     this.#logger().debug({ participant_id: segment.participantId }, "barge-in");
-    // Stop the sound first (within this frame), then tear the replies down.
-    this.#cancelReplies("interrupted");
-    const previous = this.#turn;
-    if (previous !== undefined && previous.phase === "replying") this.#turn = undefined;
     // Other would-be interrupters are heard next turn.
     for (const [k, route] of this.#routes) {
       if (route.kind === "candidate" && route.segment !== segment) {
@@ -453,6 +451,16 @@ export class VoiceSession {
         this.#held.push(route.segment);
       }
     }
+    // Stop the sound first (within this frame), then tear the replies down; the interrupter's
+    // turn is set up here, not by the replies' ends.
+    this.#interrupting = true;
+    try {
+      this.#cancelReplies("interrupted");
+    } finally {
+      this.#interrupting = false;
+    }
+    const previous = this.#turn;
+    if (previous !== undefined && previous.phase === "replying") this.#turn = undefined;
     if (this.#turn === undefined) {
       this.#startTurn(segment.participantId, [segment], false);
     } else {
@@ -546,10 +554,31 @@ export class VoiceSession {
       if (!turn.reported && outcome.cancelReason !== "merged") this.#report(turn, reply);
       if (turn.phase === "replying") this.#turn = undefined;
     }
-    if (this.#closed) return;
+    if (this.#closed || this.#interrupting) return;
     this.#replies.remove(reply);
+    if (!this.#replies.playing) this.#promoteCandidates();
     this.#updateState();
     this.#settle();
+  }
+
+  /**
+   * The agent stopped speaking while someone was starting to talk over it (not long enough to
+   * interrupt yet): that speech is no longer over the agent, so it is a turn like any other.
+   */
+  #promoteCandidates(): void {
+    for (const [k, route] of this.#routes) {
+      if (route.kind !== "candidate") continue;
+      const segment = route.segment;
+      if (this.#turn === undefined) {
+        this.#startTurn(segment.participantId, [segment], false);
+        this.#routes.set(k, { kind: "turn", turn: this.#turn! });
+        if (segment.open) this.#endpointing.speechStarted();
+        else this.#feedEndpointing(this.#turn!);
+      } else {
+        this.#routes.set(k, { kind: "held", segment });
+        this.#held.push(segment);
+      }
+    }
   }
 
   /** One breakdown per turn: metrics for the collector, an event for the Agent and the page. */
