@@ -34,7 +34,10 @@ interface FilterBank {
   down: number;
   /** Taps per phase. */
   taps: number;
-  /** `up` phases of `taps` coefficients each, phase-major; tap k of phase p multiplies x[i-k]. */
+  /**
+   * `up` phases of `taps` coefficients each, phase-major, stored oldest sample first: entry j of
+   * phase p multiplies x[i - (taps - 1) + j] (so the inner loop walks both arrays forward).
+   */
   coefficients: Float32Array;
   /** Group delay of the filter, in input samples. */
   delayInputSamples: number;
@@ -89,7 +92,7 @@ function filterBank(inputRateHz: number, outputRateHz: number, quality: Resample
     const window = besselI0(quality.kaiserBeta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta;
     const phase = j % up;
     const tap = (j - phase) / up;
-    coefficients[phase * taps + tap] = 2 * cutoff * up * sinc * window;
+    coefficients[phase * taps + (taps - 1 - tap)] = 2 * cutoff * up * sinc * window;
   }
   // Normalise each phase to unity DC gain, so a constant signal stays exactly constant and no
   // phase-dependent ripple (an audible tone at the output rate / up) appears.
@@ -182,12 +185,23 @@ export class Resampler {
     const out = new Int16Array(count);
     let position = this.#position;
     let phase = this.#phase;
+    const unrolled = taps - (taps % 4);
     for (let o = 0; o < count; o++) {
       const base = phase * taps;
-      let index = history + position;
-      let sum = 0;
-      for (let k = 0; k < taps; k++) sum += coefficients[base + k]! * buffer[index--]!;
-      const rounded = Math.round(sum);
+      const start = position; // buffer index of x[i - (taps - 1)]
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k < unrolled; k += 4) {
+        s0 += coefficients[base + k]! * buffer[start + k]!;
+        s1 += coefficients[base + k + 1]! * buffer[start + k + 1]!;
+        s2 += coefficients[base + k + 2]! * buffer[start + k + 2]!;
+        s3 += coefficients[base + k + 3]! * buffer[start + k + 3]!;
+      }
+      for (; k < taps; k++) s0 += coefficients[base + k]! * buffer[start + k]!;
+      const rounded = Math.round(s0 + s1 + s2 + s3);
       out[o] = Math.min(32767, Math.max(-32768, rounded));
       phase += down;
       if (phase >= up) {
