@@ -48,13 +48,24 @@ export const defaultVoiceOptions: VoiceOptions = {
 
 /** What `new Agent({...})` accepts for the loop: any part, any field, merged over the defaults. */
 export interface VoiceOptionsInput {
+  /** When a turn ends: `{ minDelayMs: 500, maxDelayMs: 3000 }` after the last voiced frame. */
   endpointing?: Partial<EndpointingOptions>;
+  /** Barge-in: `{ enabled: true, minInterruptionMs: 300 }`. */
   interruption?: Partial<InterruptionOptions>;
+  /**
+   * Speech detection: `{ activationThreshold: 0.5, deactivationThreshold: 0.35, minSpeechMs: 50,
+   * minSilenceMs: 550, prefixPaddingMs: 500 }`.
+   */
   vadOptions?: Partial<VadOptions>;
+  /** Rounds of tool calls per reply before the model must answer without tools. Default 3. */
   maxToolSteps?: number;
+  /** Spoken when the LLM fails mid-reply; "" for silence. */
   errorReplyText?: string;
+  /** Ends turns earlier (or later) than the silence rule. Default none. */
   turnDetector?: TurnDetector;
+  /** Re-opening a dropped STT stream: `{ backoffMs: [0, 250, 1000, 2000, 5000], maxAttempts: 10 }`. */
   sttReconnect?: Partial<SttReconnectOptions>;
+  /** BCP-47 language for the STT, e.g. "en-US". Default the provider's. */
   language?: string;
 }
 
