@@ -168,6 +168,22 @@ describe("the Agent API", () => {
     await agent.close();
   });
 
+  it("interrupt() cuts the agent off like a barge-in", async () => {
+    const edge = new FakeEdge();
+    const agent = new Agent({ edge, tts: new FakeTTS({ msPerChar: 20 }) });
+    await agent.join(await agent.createCall("default", "c3"));
+    const saying = agent.say("A sentence that takes about a second to say.");
+    await edge.connection.waitForPlayed(200);
+    agent.interrupt();
+    const outcome = await saying;
+    expect(outcome.interrupted).toBe(true);
+    expect(outcome.text.length).toBeGreaterThan(0);
+    expect(outcome.text.length).toBeLessThan(20);
+    expect(edge.connection.clears).toBe(1);
+    expect(agent.state).toBe("listening");
+    await agent.close();
+  });
+
   it("refuses bad options with a message that names them", () => {
     expect(
       () => new Agent({ edge: new FakeEdge(), endpointing: { minDelayMs: 800, maxDelayMs: 500 } }),
