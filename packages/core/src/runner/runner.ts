@@ -47,12 +47,16 @@ function sayError(message: string): void {
 
 function errorLine(error: unknown): string {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
+    const { code, address, port } = error as { code?: unknown; address?: unknown; port?: unknown };
+    const where =
+      address === undefined ? "" : ` on ${String(address)}${port === undefined ? "" : `:${String(port)}`}`;
     if (code === "EADDRINUSE")
-      return `the address is already in use (${error.message.replace(/^listen \w+: /, "")})`;
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EACCES") {
-      return `cannot listen: ${error.message}`;
-    }
+      return `cannot listen${where}: the address is already in use (choose another --port)`;
+    if (code === "EADDRNOTAVAIL")
+      return `cannot listen${where}: no such address on this machine (check --host)`;
+    if (code === "EACCES")
+      return `cannot listen${where}: permission denied (ports below 1024 need privileges)`;
+    if (code === "ENOTFOUND") return `cannot listen: unknown host (${error.message})`;
     return error.message;
   }
   return String(error);

@@ -1,7 +1,7 @@
 // Maps any error a route raises to the answer FastAPI would give: `{"detail": ...}` with the
 // right status. Client errors keep their status; anything unexpected is a 500 whose cause is
 // logged and never sent.
-import { HttpError } from "../errors/index.js";
+import { CallwrightError, HttpError } from "../errors/index.js";
 import { LauncherUnavailableError, SessionLimitError, SessionStartError } from "../launcher/errors.js";
 import { RequestValidationError } from "./validation.js";
 
@@ -42,6 +42,10 @@ export function answerFor(error: unknown, bodyLimitBytes: number): ErrorAnswer {
     return { statusCode: 503, detail: NOT_READY_DETAIL, log: false };
   if (error instanceof SessionStartError)
     return { statusCode: 500, detail: "Failed to start agent", log: false };
+  // The registry (Redis) is unreachable: a retryable outage, not a bug.
+  if (error instanceof CallwrightError && error.code === "registry_unavailable") {
+    return { statusCode: 503, detail: NOT_READY_DETAIL, log: true };
+  }
   const fastify = error as { code?: unknown; statusCode?: unknown; message?: unknown };
   if (
     typeof fastify.code === "string" &&

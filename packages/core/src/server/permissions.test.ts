@@ -4,9 +4,10 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../agent/agent.js";
-import { HttpError } from "../errors/index.js";
+import { CallwrightError, HttpError } from "../errors/index.js";
 import { AgentLauncher } from "../launcher/launcher.js";
 import { silentLogger } from "../log/index.js";
+import { MemoryRegistry } from "../registry/memory.js";
 import { FakeEdge } from "../testing/fake-edge.js";
 import { buildServer } from "./build.js";
 import type { PermissionContext, ServeOptions } from "./options.js";
@@ -159,5 +160,25 @@ describe("permissions", () => {
     const res = await app.inject({ method: "POST", url: "/sessions", payload: { call_id: "c" } });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ detail: "Internal Server Error" });
+  });
+});
+
+describe("registry outage", () => {
+  it("a registry that cannot be reached answers 503, not 500", async () => {
+    const registry = new MemoryRegistry();
+    registry.get = async () => {
+      throw new CallwrightError("Redis is unreachable", { code: "registry_unavailable" });
+    };
+    const launcher = new AgentLauncher({
+      createAgent: () => new Agent({ edge: new FakeEdge() }),
+      joinCall: async () => {},
+      logger: silentLogger,
+      registry,
+    });
+    const app = buildServer(launcher);
+    apps.push(app);
+    const res = await app.inject({ method: "GET", url: "/sessions/abc" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ detail: "Server is not ready to accept requests" });
   });
 });
