@@ -26,7 +26,6 @@ export class DecoderPool {
   #loaded = 0;
   #creating = 0;
   #busy = 0;
-  #closed = false;
 
   constructor(options: { size: number; create: () => Promise<Decoder> }) {
     if (!Number.isInteger(options.size) || options.size < 1) {
@@ -59,7 +58,6 @@ export class DecoderPool {
    * signal's reason when it aborts first. Give it back with `release`.
    */
   acquire(signal: AbortSignal): Promise<Decoder> {
-    if (this.#closed) return Promise.reject(new Error("decoder pool is closed"));
     if (signal.aborted) return Promise.reject(signal.reason);
     const idle = this.#idle.pop();
     if (idle !== undefined) {
@@ -94,7 +92,7 @@ export class DecoderPool {
    */
   release(decoder: Decoder, options: { broken?: boolean } = {}): void {
     this.#busy--;
-    if (options.broken || this.#closed) {
+    if (options.broken) {
       this.#discard(decoder);
       this.#grow();
       return;
@@ -102,19 +100,7 @@ export class DecoderPool {
     this.#handOver(decoder);
   }
 
-  /** Frees idle decoders now and lent ones as they come back; waiters are rejected. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const d of this.#idle.splice(0)) this.#discard(d);
-    for (const w of this.#waiters.splice(0)) w.reject(new Error("decoder pool is closed"));
-  }
-
   #handOver(decoder: Decoder): void {
-    if (this.#closed) {
-      this.#discard(decoder);
-      return;
-    }
     const waiter = this.#waiters.shift();
     if (waiter === undefined) {
       this.#idle.push(decoder);
@@ -131,11 +117,7 @@ export class DecoderPool {
 
   /** Loads another decoder when utterances wait that the decoders being loaded won't serve. */
   #grow(): void {
-    while (
-      !this.#closed &&
-      this.#waiters.length > this.#creating &&
-      this.#loaded + this.#creating < this.#size
-    ) {
+    while (this.#waiters.length > this.#creating && this.#loaded + this.#creating < this.#size) {
       this.#creating++;
       this.#create().then(
         (decoder) => {

@@ -24,10 +24,6 @@ export class PartQueue<T> implements AsyncIterableIterator<T> {
     this.#notify();
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   async next(): Promise<IteratorResult<T>> {
     for (;;) {
       const item = this.#items.shift();

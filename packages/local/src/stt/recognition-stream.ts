@@ -43,6 +43,7 @@ export class RecognitionStream implements SttStream {
   #wake: (() => void) | undefined;
   #driving = false;
   #ended = false;
+  #finished = false;
 
   constructor(pool: DecoderPool, options: RecognitionStreamOptions) {
     this.#pool = pool;
@@ -105,7 +106,8 @@ export class RecognitionStream implements SttStream {
   }
 
   #finish(): void {
-    if (this.#parts.closed) return;
+    if (this.#finished) return;
+    this.#finished = true;
     this.#parts.close();
     this.#options.signal.removeEventListener("abort", this.#onAbort);
     this.#options.onFinish?.();

@@ -125,6 +125,24 @@ describe("local.STT (pocketsphinx)", () => {
     await stt.close();
   });
 
+  it("close() ends the sessions' streams and frees their decoders for other sessions", async () => {
+    const options = { poolSize: 1, interimIntervalMs: 250 };
+    const closing = new STT(options);
+    const stream = closing.stream({ signal: new AbortController().signal });
+    const parts = stream[Symbol.asyncIterator]();
+    for (const f of frames(speech.slt[0]!.samples.subarray(0, 16000))) stream.push(f);
+    expect((await parts.next()).value).toMatchObject({ type: "interim" });
+    await closing.close();
+    expect((await parts.next()).done).toBe(true);
+    expect(() => closing.stream({ signal: new AbortController().signal })).toThrow(/closed/);
+    // Another session on the same one-decoder pool is served.
+    const other = new STT(options).stream({ signal: new AbortController().signal });
+    for (const f of frames(speech.kal16[0]!.samples)) other.push(f);
+    other.flush();
+    other.end();
+    expect(finals(await collect(other)).join(" ")).toContain("weather");
+  });
+
   it("fails warm-up with an install hint when the library is missing", async () => {
     const stt = new STT({ libraryPath: "libpocketsphinx-not-here.so.3" });
     await expect(stt.warmup()).rejects.toMatchObject({
