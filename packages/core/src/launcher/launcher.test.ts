@@ -122,7 +122,7 @@ describe("AgentLauncher warm-up", () => {
         throw new Error("no model file");
       },
     });
-    await expect(launcher.start()).rejects.toThrow("no model file");
+    await expect(launcher.start()).rejects.toThrow("warm-up failed: no model file");
     expect(launcher.ready).toBe(false);
   });
 });

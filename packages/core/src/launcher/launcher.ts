@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Agent } from "../agent/agent.js";
 import type { Call, Edge, EdgeHttpRoutes } from "../edge/types.js";
-import { type CallwrightError, ClosedError } from "../errors/index.js";
+import { CallwrightError, ClosedError } from "../errors/index.js";
 import { TypedEmitter } from "../events/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { MetricsCollector, type MetricsSnapshot } from "../metrics/index.js";
@@ -169,7 +169,12 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
    */
   async prepare(): Promise<void> {
     this.#preparing ??= (async () => {
-      const agent = await this.#newAgent();
+      let agent: Agent;
+      try {
+        agent = await this.#newAgent();
+      } catch (error) {
+        throw warmupFailed(error);
+      }
       this.#dryRunAgent = agent;
       this.#edge = agent.edge;
       this.#edgeRoutes = agent.edge.httpRoutes?.();
@@ -192,6 +197,8 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       if (agent === undefined) throw new ClosedError("AgentLauncher");
       try {
         await agent.warmup({ signal: this.#stopSignal.signal });
+      } catch (error) {
+        throw warmupFailed(error);
       } finally {
         await this.#closeAgent(agent, "warmup", this.#logger);
       }
@@ -450,7 +457,16 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
 
   async #newAgent(): Promise<Agent> {
     const agent = await this.#createAgent();
-    if (!(agent instanceof Agent)) {
+    // Duck-typed, so an Agent from a second copy of callwright (a dual install) still works.
+    const a = agent as Partial<Agent> | null | undefined;
+    if (
+      !(agent instanceof Agent) &&
+      (typeof a?.close !== "function" ||
+        typeof a.warmup !== "function" ||
+        typeof a.setLogger !== "function" ||
+        typeof a.idleForMs !== "function" ||
+        typeof a.metrics?.snapshot !== "function")
+    ) {
       throw new TypeError(`createAgent must return an Agent (got ${agent === null ? "null" : typeof agent})`);
     }
     return agent;
@@ -601,6 +617,12 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       if (!this.#sessions.has(record.sessionId)) void this.#removeFromRegistry(record, this.#logger);
     }
   }
+}
+
+/** Why warm-up failed, said once: `warm-up failed: <cause>`. */
+function warmupFailed(cause: unknown): CallwrightError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new CallwrightError(`warm-up failed: ${why}`, { code: "warmup_failed", fault: "system", cause });
 }
 
 function toInfo(record: SessionRecord, local: boolean): SessionInfo {

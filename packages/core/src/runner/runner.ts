@@ -158,7 +158,7 @@ export class Runner {
     try {
       await launcher.start();
     } catch (error) {
-      sayError(`warm-up failed: ${errorLine(error)}`);
+      sayError(errorLine(error));
       signals.dispose();
       await app.close().catch(() => undefined);
       return 1;
