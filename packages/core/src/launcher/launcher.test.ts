@@ -360,6 +360,20 @@ describe("AgentLauncher limits and closing", () => {
 });
 
 describe("AgentLauncher drain and stop", () => {
+  it("leaves no timer keeping the process alive after drain and stop", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    const { launcher } = fakeLauncher({ drainTimeoutMs: 50 });
+    await launcher.start();
+    await launcher.startSession({ callId: "c1" });
+    const draining = launcher.drain();
+    expect(timers()).toBeGreaterThan(before); // the drain timeout
+    await draining;
+    await launcher.stop();
+    expect(timers()).toBe(before);
+    expect(launcher.listenerCount("session_ended")).toBe(0);
+  });
+
   it("drain refuses new sessions, waits for running ones, then closes the rest", async () => {
     const { launcher, edges } = fakeLauncher({ drainTimeoutMs: 100 });
     await launcher.start();
