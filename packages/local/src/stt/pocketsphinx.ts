@@ -183,6 +183,7 @@ export async function createPocketsphinxDecoder(config: PocketsphinxConfig): Pro
 }
 
 export class PocketsphinxDecoder implements Decoder {
+  readonly #lib: Library;
   #ps: Pointer;
   #inUtterance = false;
   /** The live cepstral-mean state (`cmn_t *`), or null where the struct layout did not check out. */
@@ -191,10 +192,8 @@ export class PocketsphinxDecoder implements Decoder {
   /** The model's initial cepstral mean (`-cmninit`), where a new speaker starts. */
   readonly #initialMean: Float32Array | undefined;
 
-  constructor(
-    readonly lib: Library,
-    ps: Pointer,
-  ) {
+  constructor(lib: Library, ps: Pointer) {
+    this.#lib = lib;
     this.#ps = ps;
     const feat = lib.koffi.decode(lib.getFeat(ps), lib.featType) as { cepsize: number; cmn_struct: Pointer };
     const cmn =
@@ -216,40 +215,40 @@ export class PocketsphinxDecoder implements Decoder {
   async startUtterance(adaptation: DecoderAdaptation | undefined): Promise<void> {
     const mean = adaptation ?? this.#initialMean;
     if (this.#cmn !== null && mean !== undefined && mean.length === this.#cepsize) {
-      this.lib.cmnLiveSet(this.#cmn, mean);
+      this.#lib.cmnLiveSet(this.#cmn, mean);
     }
-    this.#check(await callAsync<number>(this.lib.startUtt, this.#live()), "ps_start_utt");
+    this.#check(await callAsync<number>(this.#lib.startUtt, this.#live()), "ps_start_utt");
     this.#inUtterance = true;
   }
 
   async process(samples: Int16Array): Promise<void> {
     if (samples.length === 0) return;
-    const frames = await callAsync<number>(this.lib.processRaw, this.#live(), samples, samples.length, 0, 0);
+    const frames = await callAsync<number>(this.#lib.processRaw, this.#live(), samples, samples.length, 0, 0);
     this.#check(frames, "ps_process_raw");
   }
 
   async partialHypothesis(): Promise<string> {
-    const text = await callAsync<string | null>(this.lib.getHyp, this.#live(), [0]);
+    const text = await callAsync<string | null>(this.#lib.getHyp, this.#live(), [0]);
     return text ?? "";
   }
 
   async endUtterance(): Promise<{ text: string; adaptation: DecoderAdaptation | undefined }> {
     this.#inUtterance = false;
-    this.#check(await callAsync<number>(this.lib.endUtt, this.#live()), "ps_end_utt");
-    const text = await callAsync<string | null>(this.lib.getHyp, this.#live(), [0]);
+    this.#check(await callAsync<number>(this.#lib.endUtt, this.#live()), "ps_end_utt");
+    const text = await callAsync<string | null>(this.#lib.getHyp, this.#live(), [0]);
     return { text: text ?? "", adaptation: this.#readMean() };
   }
 
   free(): void {
     if (this.#ps === null) return;
-    this.lib.free(this.#ps);
+    this.#lib.free(this.#ps);
     this.#ps = null;
   }
 
   #readMean(): Float32Array | undefined {
     if (this.#cmn === null) return undefined;
     const mean = new Float32Array(this.#cepsize);
-    this.lib.cmnLiveGet(this.#cmn, mean);
+    this.#lib.cmnLiveGet(this.#cmn, mean);
     return mean;
   }
 

@@ -93,6 +93,26 @@ describe("local.STT (pocketsphinx)", () => {
     await stt.close();
   });
 
+  it("recognises a session the same whoever used the shared decoder before", async () => {
+    const transcribe = async (stt: STT, utterances: Speech[]) => {
+      const stream = stt.stream({ signal: new AbortController().signal });
+      const done = collect(stream);
+      for (const u of utterances) {
+        for (const f of frames(u.samples)) stream.push(f);
+        stream.flush();
+      }
+      stream.end();
+      return finals(await done);
+    };
+    // One decoder: session B runs on the decoder session A just adapted to another voice.
+    const shared = new STT({ poolSize: 1 });
+    await transcribe(shared, [speech.kal16[0]!, speech.kal16[2]!, speech.kal16[3]!]);
+    const afterOthers = await transcribe(shared, [speech.slt[1]!]);
+    // A pool of its own (another size), so a decoder nobody has used.
+    const fresh = await transcribe(new STT({ poolSize: 3 }), [speech.slt[1]!]);
+    expect(afterOthers).toEqual(fresh);
+  });
+
   it("answers a flush with no audio at once with an empty final", async () => {
     const stt = new STT();
     const stream = stt.stream({ signal: new AbortController().signal });
