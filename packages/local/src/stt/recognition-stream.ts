@@ -2,6 +2,7 @@
 // between two flushes) borrows a decoder from its first frame to its flush, is decoded while it
 // streams in, and hands the decoder back as soon as its final is out.
 import {
+  AsyncQueue,
   type AudioFrame,
   CallwrightError,
   ConfigError,
@@ -11,7 +12,6 @@ import {
 } from "callwright";
 import type { Decoder, DecoderAdaptation } from "./decoder.js";
 import type { DecoderPool } from "./decoder-pool.js";
-import { PartQueue } from "./part-queue.js";
 
 export const sttInputSampleRateHz = 16000;
 
@@ -33,7 +33,7 @@ interface Utterance {
 export class RecognitionStream implements SttStream {
   readonly #pool: DecoderPool;
   readonly #options: RecognitionStreamOptions;
-  readonly #parts: PartQueue<SttPart>;
+  readonly #parts = new AsyncQueue<SttPart>();
   /** Utterances in order; the first is being decoded. */
   readonly #utterances: Utterance[] = [];
   /** Stops a wait for a decoder when the stream stops. */
@@ -48,7 +48,6 @@ export class RecognitionStream implements SttStream {
   constructor(pool: DecoderPool, options: RecognitionStreamOptions) {
     this.#pool = pool;
     this.#options = options;
-    this.#parts = new PartQueue<SttPart>({ onReturn: () => this.stop() });
     if (options.signal.aborted) this.stop();
     else options.signal.addEventListener("abort", this.#onAbort, { once: true });
   }
@@ -92,8 +91,13 @@ export class RecognitionStream implements SttStream {
     this.#kick();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<SttPart> {
-    return this.#parts;
+  /** The parts, once (one reader). Breaking out of the loop stops the stream. */
+  async *[Symbol.asyncIterator](): AsyncIterator<SttPart> {
+    try {
+      yield* this.#parts;
+    } finally {
+      this.stop();
+    }
   }
 
   /** Drops pending audio, gives the decoder back and ends the parts (abort, reader gone, STT closed). */
@@ -108,7 +112,7 @@ export class RecognitionStream implements SttStream {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#parts.close();
+    this.#parts.end();
     this.#options.signal.removeEventListener("abort", this.#onAbort);
     this.#options.onFinish?.();
   }
