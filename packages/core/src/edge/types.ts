@@ -110,7 +110,10 @@ export interface Edge {
   join(call: Call, options: EdgeJoinOptions): Promise<EdgeConnection>;
   /** HTTP routes the server that runs this agent must serve, if any. */
   httpRoutes?(): EdgeHttpRoutes;
-  /** A page where a person can join `call`, given the server's base URL. */
-  demoUrl?(call: Call, baseUrl: string): string | undefined;
+  /**
+   * A page where a person can join `call`, given the server's base URL; without a call, a page
+   * that starts a session itself (what `serve` prints).
+   */
+  demoUrl?(call: Call | undefined, baseUrl: string): string | undefined;
   close?(): Promise<void>;
 }

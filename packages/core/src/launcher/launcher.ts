@@ -96,6 +96,10 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
   #draining: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   readonly #stopSignal = new AbortController();
+  /** Stops listening to the registry's health (set when the registry reports it). */
+  #offRegistryHealth: (() => void) | undefined;
+  /** True while the registry is known unreachable and that was logged (once per outage). */
+  #registryDownLogged = false;
 
   constructor(options: AgentLauncherOptions) {
     const resolved = resolveLauncherOptions(options);
@@ -106,6 +110,11 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     this.registry = options.registry ?? new MemoryRegistry();
     this.nodeId = options.nodeId ?? randomUUID();
     this.#logger = (options.logger ?? createLogger({ name: "agents" })).child({ node_id: this.nodeId });
+    this.registry.setLogger?.(this.#logger);
+    // When the registry comes back (Redis restarted), write this node's sessions back at once.
+    this.#offRegistryHealth = this.registry.onHealthChange?.((healthy) => {
+      if (healthy && this.#state === "running") void this.runMaintenance();
+    });
   }
 
   get logger(): Logger {
@@ -115,6 +124,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
   /** Replaces the launcher's logger (the CLI does, with the level of `--agents-log-level`). */
   setLogger(logger: Logger): void {
     this.#logger = logger.child({ node_id: this.nodeId });
+    this.registry.setLogger?.(this.#logger);
   }
 
   /** True once warm-up finished. */
@@ -159,7 +169,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
   }
 
   /** The page where a person can join `call`, when the edge has one. */
-  demoUrl(call: Call, baseUrl: string): string | undefined {
+  demoUrl(call: Call | undefined, baseUrl: string): string | undefined {
     return this.#edge?.demoUrl?.(call, baseUrl);
   }
 
@@ -289,11 +299,12 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       if (this.#state !== "running") throw new LauncherUnavailableError(this.#unavailableReason());
     } catch (error) {
       this.#starting -= 1;
-      if (reserved) void this.#removeFromRegistry(record, this.#logger);
-      if (agent !== undefined) void this.#closeAgent(agent, "refused", this.#logger);
+      const sessionLogger = this.#logger.child({ session_id: record.sessionId, call_id: callId });
+      if (reserved) void this.#removeFromRegistry(record, sessionLogger);
+      if (agent !== undefined) void this.#closeAgent(agent, "refused", sessionLogger);
       this.#release();
       if (error instanceof SessionStartError) {
-        this.#logger.error({ err: error.cause, call_id: callId }, "failed to start agent");
+        sessionLogger.error({ err: error.cause }, "failed to start agent");
         this.#rejected({ callId, callType, code: "agent_start_failed" });
       } else if (error instanceof SessionLimitError) {
         this.#rejected({ callId, callType, code: error.code });
@@ -309,12 +320,14 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     agent.setLogger(logger);
     const session = new LocalSession(record, agent, startedAtMs, logger);
     this.#sessions.set(record.sessionId, session);
-    logger.info({ call_type: callType }, "session started");
+    const startDurationMs = performance.now() - startedAtMs;
+    logger.info({ call_type: callType, start_ms: Math.round(startDurationMs * 10) / 10 }, "session started");
     this.emit("session_started", {
       sessionId: record.sessionId,
       callId,
       callType,
       startedAt: record.startedAt,
+      startDurationMs,
     });
 
     const joinCall = this.#joinCall;
@@ -427,6 +440,8 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       this.#stopSignal.abort();
       await this.drain({ timeoutMs: 0 });
       this.#state = "stopped";
+      this.#offRegistryHealth?.();
+      this.#offRegistryHealth = undefined;
       if (this.#timer !== undefined) clearInterval(this.#timer);
       this.#timer = undefined;
       await this.#tick;
@@ -477,6 +492,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     if (!this.#warmedUp) return new LauncherUnavailableError("warming_up");
     const max = this.options.maxConcurrentSessions;
     if (max !== null && this.#occupied >= max) return new SessionLimitError("max_concurrent_sessions");
+    if (!this.registry.healthy) return new LauncherUnavailableError("registry_unavailable");
     return undefined;
   }
 
@@ -578,6 +594,20 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       }
     }
     if (this.#state === "stopped") return;
+    if (!this.registry.healthy) {
+      if (!this.#registryDownLogged && this.#sessions.size > 0) {
+        this.#registryDownLogged = true;
+        this.#logger.warn(
+          { sessions: this.#sessions.size },
+          "session registry unreachable: running sessions go on; they are written back when it returns",
+        );
+      }
+      return;
+    }
+    if (this.#registryDownLogged) {
+      this.#registryDownLogged = false;
+      this.#logger.info({ sessions: this.#sessions.size }, "session registry back: writing this node's sessions");
+    }
 
     const live = [...this.#sessions.keys()];
     if (live.length > 0) {
@@ -614,7 +644,10 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     }
     // A session that ended while the refresh was in flight may have been written back: remove it again.
     for (const record of records) {
-      if (!this.#sessions.has(record.sessionId)) void this.#removeFromRegistry(record, this.#logger);
+      if (!this.#sessions.has(record.sessionId)) {
+        const logger = this.#logger.child({ session_id: record.sessionId, call_id: record.callId });
+        void this.#removeFromRegistry(record, logger);
+      }
     }
   }
 }

@@ -163,7 +163,7 @@ export class Runner {
       await app.close().catch(() => undefined);
       return 1;
     }
-    const demo = launcher.demoUrl({ type: "default", id: randomUUID() }, url.browser);
+    const demo = launcher.demoUrl(undefined, url.browser);
     say(`callwright: ready${demo === undefined ? "" : `; talk to the agent at ${demo}`}`);
     const code = await signals.done;
     signals.dispose();

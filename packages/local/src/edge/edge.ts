@@ -100,8 +100,9 @@ export class Edge implements CoreEdge {
     return { name: "local-edge", plugin: localEdgeRoutes(this.hub, this.#routesOptions) };
   }
 
-  demoUrl(call: Call, baseUrl: string): string {
-    return `${baseUrl.replace(/\/+$/, "")}/?call_id=${encodeURIComponent(call.id)}`;
+  demoUrl(call: Call | undefined, baseUrl: string): string {
+    const page = `${baseUrl.replace(/\/+$/, "")}/`;
+    return call === undefined ? page : `${page}?call_id=${encodeURIComponent(call.id)}`;
   }
 
   /** Leaves every call this edge joined; drops calls it created that no agent joined. */

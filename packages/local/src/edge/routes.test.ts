@@ -149,5 +149,7 @@ describe("local edge routes", () => {
     expect(edge.demoUrl({ type: "default", id: "a b" }, "http://127.0.0.1:8000/")).toBe(
       "http://127.0.0.1:8000/?call_id=a%20b",
     );
+    // Without a call (what `serve` prints), the page that starts its own session.
+    expect(edge.demoUrl(undefined, "http://127.0.0.1:8000")).toBe("http://127.0.0.1:8000/");
   });
 });
