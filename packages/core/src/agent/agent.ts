@@ -220,7 +220,12 @@ export class Agent extends TypedEmitter<AgentEvents> {
       vad: `${this.vad.provider}/${this.vad.modelId}`,
     });
     this.#logger.info(
-      { call_type: call.type, call_id: call.id, edge: this.edge.provider },
+      // The launcher's child logger already carries call_id; don't print it twice.
+      {
+        call_type: call.type,
+        edge: this.edge.provider,
+        ...(this.#logger.bindings().call_id ? {} : { call_id: call.id }),
+      },
       "agent joined call",
     );
     const session: CallSession = {
