@@ -14,8 +14,10 @@ export const defaultOfflineLLMOptions = {
   timeToolName: CURRENT_TIME_TOOL_NAME,
 } as const satisfies OfflineLLMOptions;
 
+// Spoken aloud and shown on the page, so no variable names a voice would spell out letter by
+// letter: the README and docs/llms.md name OPENAI_BASE_URL and OPENAI_API_KEY.
 const REAL_MODEL_HINT =
-  "To talk to a real model, set OPENAI_BASE_URL (for Ollama, llama.cpp's server or any OpenAI-compatible server) or OPENAI_API_KEY and restart.";
+  "To talk to a real model, set the OpenAI base URL to Ollama, llama.cpp's server or any OpenAI-compatible server, or set an OpenAI API key, and restart.";
 const CAN_DO = "I can greet you, tell the time and date, and do simple arithmetic.";
 
 /**
@@ -109,7 +111,7 @@ export class OfflineLLM implements LlmModel {
       case "unknown": {
         const heard = turn.user.trim().replace(/[.?!\s]+$/, "");
         const hintGiven = messages.some(
-          (m) => m.role === "assistant" && m.content.includes("OPENAI_BASE_URL"),
+          (m) => m.role === "assistant" && m.content.includes(REAL_MODEL_HINT),
         );
         if (hintGiven) return `I heard: ${heard}. I'm an offline responder: ${CAN_DO}`;
         return `I heard: ${heard}. I'm an offline responder, so ${CAN_DO} ${REAL_MODEL_HINT}`;
