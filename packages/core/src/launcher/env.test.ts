@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../errors/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
+import { RedisRegistry } from "../registry/redis.js";
 import { launcherOptionsFromEnv } from "./env.js";
 
 describe("launcherOptionsFromEnv", () => {
@@ -54,10 +55,22 @@ describe("launcherOptionsFromEnv", () => {
     expect((error as Error).message).not.toContain("\n");
   });
 
-  it("stops on CALLWRIGHT_REDIS_URL without a registry factory, uses the factory when given", () => {
-    expect(() => launcherOptionsFromEnv({ CALLWRIGHT_REDIS_URL: "redis://127.0.0.1:6379" })).toThrow(
-      /CALLWRIGHT_REDIS_URL is set.*not available|no Redis registry available yet/,
-    );
+  it("makes a RedisRegistry for CALLWRIGHT_REDIS_URL with its prefix", async () => {
+    const { registry } = launcherOptionsFromEnv({
+      CALLWRIGHT_REDIS_URL: "redis://127.0.0.1:6379/0",
+      CALLWRIGHT_REDIS_PREFIX: "cwtest-env",
+    });
+    try {
+      expect(registry).toBeInstanceOf(RedisRegistry);
+      expect((registry as RedisRegistry).prefix).toBe("cwtest-env");
+      await (registry as RedisRegistry).waitUntilReady();
+      expect(registry?.healthy).toBe(true);
+    } finally {
+      await registry?.close();
+    }
+  });
+
+  it("uses the registry factory when given", () => {
     const registry = new MemoryRegistry();
     const seen: unknown[] = [];
     const options = launcherOptionsFromEnv(

@@ -1,8 +1,9 @@
 import { ConfigError } from "../errors/index.js";
+import { RedisRegistry } from "../registry/redis.js";
 import type { SessionRegistry } from "../registry/types.js";
 import type { AgentLauncherOptions } from "./options.js";
 
-/** Builds the registry `CALLWRIGHT_REDIS_URL` asks for (the Redis store plugs in here). */
+/** Builds the registry `CALLWRIGHT_REDIS_URL` asks for. Default: a `RedisRegistry` on that URL and prefix. */
 export type RegistryFactory = (options: {
   /** The value of `CALLWRIGHT_REDIS_URL`, e.g. `redis://127.0.0.1:6379/0`. */
   url: string;
@@ -11,9 +12,12 @@ export type RegistryFactory = (options: {
 }) => SessionRegistry;
 
 export interface LauncherEnvOptions {
-  /** Used when `CALLWRIGHT_REDIS_URL` is set; without it that variable stops start-up. */
+  /** Used when `CALLWRIGHT_REDIS_URL` is set. Default `({ url, prefix }) => new RedisRegistry({ url, prefix })`. */
   registryFactory?: RegistryFactory;
 }
+
+/** The registry `CALLWRIGHT_REDIS_URL` gets by default. */
+export const redisRegistryFactory: RegistryFactory = ({ url, prefix }) => new RedisRegistry({ url, prefix });
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -60,14 +64,13 @@ function seconds(env: Env, name: string, rule: { allowZero: boolean }): number |
  * | `CALLWRIGHT_MAINTENANCE_INTERVAL_S` | maintenanceIntervalMs | 5 |
  * | `CALLWRIGHT_REGISTRY_TTL_S` | registryTtlMs | 30 |
  * | `CALLWRIGHT_DRAIN_TIMEOUT_S` | drainTimeoutMs | 30 |
- * | `CALLWRIGHT_REDIS_URL` | registry (through `registryFactory`) | in-memory |
+ * | `CALLWRIGHT_REDIS_URL` | registry: a `RedisRegistry` (or what `registryFactory` builds) | in-memory |
  * | `CALLWRIGHT_REDIS_PREFIX` | the Redis key prefix | `callwright` |
  *
  * Only the variables that are set (non-empty) appear in the result, so it spreads over
  * defaults: `new AgentLauncher({ createAgent, joinCall, ...launcherOptionsFromEnv(process.env) })`.
  *
- * @throws ConfigError naming the variable when a value is malformed, or when
- *   `CALLWRIGHT_REDIS_URL` is set and no `registryFactory` is given.
+ * @throws ConfigError naming the variable when a value is malformed.
  */
 export function launcherOptionsFromEnv(
   env: Env = process.env,
@@ -98,13 +101,7 @@ export function launcherOptionsFromEnv(
     if (!/^rediss?:\/\//i.test(url) || !URL.canParse(url)) {
       fail("CALLWRIGHT_REDIS_URL", url.replace(/\/\/[^@/]*@/, "//***@"), "a redis:// or rediss:// URL");
     }
-    if (options.registryFactory === undefined) {
-      throw new ConfigError(
-        "CALLWRIGHT_REDIS_URL is set, but this agent has no Redis registry available yet: " +
-          "unset CALLWRIGHT_REDIS_URL to use the in-memory registry",
-      );
-    }
-    out.registry = options.registryFactory({ url, prefix });
+    out.registry = (options.registryFactory ?? redisRegistryFactory)({ url, prefix });
   }
   return out;
 }

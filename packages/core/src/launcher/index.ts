@@ -1,6 +1,11 @@
 // launcher: starts, meters and stops agent sessions on this node (warm-up, admission under
 // limits, background joinCall, maintenance loop, drain), over a shared session registry.
-export { type LauncherEnvOptions, launcherOptionsFromEnv, type RegistryFactory } from "./env.js";
+export {
+  type LauncherEnvOptions,
+  launcherOptionsFromEnv,
+  type RegistryFactory,
+  redisRegistryFactory,
+} from "./env.js";
 export {
   LauncherUnavailableError,
   type SessionLimitCode,

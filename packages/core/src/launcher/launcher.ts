@@ -110,11 +110,13 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     this.registry = options.registry ?? new MemoryRegistry();
     this.nodeId = options.nodeId ?? randomUUID();
     this.#logger = (options.logger ?? createLogger({ name: "agents" })).child({ node_id: this.nodeId });
-    this.registry.setLogger?.(this.#logger);
+    this.#shareLogger();
     // When the registry comes back (Redis restarted), write this node's sessions back at once.
-    this.#offRegistryHealth = this.registry.onHealthChange?.((healthy) => {
-      if (healthy && this.#state === "running") void this.runMaintenance();
-    });
+    if (typeof this.registry.onHealthChange === "function") {
+      this.#offRegistryHealth = this.registry.onHealthChange((healthy) => {
+        if (healthy && this.#state === "running") void this.runMaintenance();
+      });
+    }
   }
 
   get logger(): Logger {
@@ -124,7 +126,12 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
   /** Replaces the launcher's logger (the CLI does, with the level of `--agents-log-level`). */
   setLogger(logger: Logger): void {
     this.#logger = logger.child({ node_id: this.nodeId });
-    this.registry.setLogger?.(this.#logger);
+    this.#shareLogger();
+  }
+
+  /** Hands the launcher's logger to a registry that logs (its outages and recoveries). */
+  #shareLogger(): void {
+    if (typeof this.registry.setLogger === "function") this.registry.setLogger(this.#logger);
   }
 
   /** True once warm-up finished. */
@@ -492,7 +499,6 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     if (!this.#warmedUp) return new LauncherUnavailableError("warming_up");
     const max = this.options.maxConcurrentSessions;
     if (max !== null && this.#occupied >= max) return new SessionLimitError("max_concurrent_sessions");
-    if (!this.registry.healthy) return new LauncherUnavailableError("registry_unavailable");
     return undefined;
   }
 
@@ -606,7 +612,10 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     }
     if (this.#registryDownLogged) {
       this.#registryDownLogged = false;
-      this.#logger.info({ sessions: this.#sessions.size }, "session registry back: writing this node's sessions");
+      this.#logger.info(
+        { sessions: this.#sessions.size },
+        "session registry back: writing this node's sessions",
+      );
     }
 
     const live = [...this.#sessions.keys()];

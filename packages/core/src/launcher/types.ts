@@ -42,6 +42,8 @@ export interface SessionStartedEvent {
   readonly callId: string;
   readonly callType: string;
   readonly startedAt: string;
+  /** From the start request to the session registered (admission, registry, createAgent), in ms. */
+  readonly startDurationMs: number;
 }
 
 export interface SessionEndedEvent {

@@ -76,7 +76,8 @@ export class RedisRegistry extends TypedEmitter<RedisRegistryEvents> implements 
   readonly #scripts: ScriptCommands;
   readonly #ownsClient: boolean;
   readonly #base: string;
-  readonly #logger: Logger;
+  #logger: Logger;
+  readonly #ownLogger: boolean;
   readonly #connectTimeoutMs: number;
   /** Call ids of the sessions this instance reserved or refreshed (this node's), by session id. */
   readonly #callOf = new Map<string, string>();
@@ -103,6 +104,7 @@ export class RedisRegistry extends TypedEmitter<RedisRegistryEvents> implements 
     this.prefix = merged.prefix;
     this.#base = merged.prefix.endsWith(":") ? merged.prefix : `${merged.prefix}:`;
     this.#logger = merged.logger ?? silentLogger;
+    this.#ownLogger = merged.logger !== undefined;
     this.#connectTimeoutMs = merged.connectTimeoutMs;
     if (merged.client !== undefined) {
       this.#client = merged.client;
@@ -140,6 +142,21 @@ export class RedisRegistry extends TypedEmitter<RedisRegistryEvents> implements 
   /** The ioredis client (for tests and for sharing the connection). */
   get client(): Redis {
     return this.#client;
+  }
+
+  /** Calls `listener(true)` when Redis is back, `listener(false)` when it is lost. */
+  onHealthChange(listener: (healthy: boolean) => void): () => void {
+    const offUp = this.on("up", () => listener(true));
+    const offDown = this.on("down", () => listener(false));
+    return () => {
+      offUp();
+      offDown();
+    };
+  }
+
+  /** Where outages and recoveries are logged from now on, unless a logger was given at construction. */
+  setLogger(logger: Logger): void {
+    if (!this.#ownLogger) this.#logger = logger;
   }
 
   /** Resolves once connected; rejects with RegistryUnavailableError after `timeoutMs`. */

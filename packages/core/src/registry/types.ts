@@ -1,3 +1,4 @@
+import type { Logger } from "../log/index.js";
 import type { MetricsSnapshot } from "../metrics/index.js";
 
 /** What the registry knows of one session; shared by every node on the same registry. */
@@ -45,5 +46,12 @@ export interface SessionRegistry {
   remove(sessionId: string, callId: string): Promise<void>;
   /** False while the backing store is unreachable (Redis down). */
   readonly healthy: boolean;
+  /**
+   * Optional: calls `listener` when `healthy` changes (Redis lost, Redis back); returns a
+   * function that removes it. The launcher re-writes its sessions at once when the store is back.
+   */
+  onHealthChange?(listener: (healthy: boolean) => void): () => void;
+  /** Optional: where the store logs its outages and recoveries (the launcher hands its logger). */
+  setLogger?(logger: Logger): void;
   close(): Promise<void>;
 }
