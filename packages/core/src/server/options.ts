@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { PrometheusMetrics } from "../observability/prometheus.js";
+import type { TelemetryOptions } from "../observability/telemetry.js";
 
 /** What a permission callable is told about the request (only what the request names). */
 export interface PermissionContext {
@@ -27,6 +29,20 @@ export interface ServeOptions {
   canViewSession?: Permission;
   /** Guards `GET .../metrics` (both families). Default: allow all. */
   canViewMetrics?: Permission;
+  /** Guards `GET /metrics` (the Prometheus text of this node). Default: allow all. */
+  canScrapeMetrics?: Permission;
+  /**
+   * `GET /metrics` in the Prometheus text format, aggregated over this node's sessions. Default
+   * true (a registry of its own per server); false = no such route; or your own
+   * `createPrometheusMetrics()` to add metrics of yours to its `registry`.
+   */
+  prometheus?: boolean | PrometheusMetrics;
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api`: default `{}` = the globally
+   * registered providers, which costs nothing until an SDK is registered; explicit providers;
+   * or false = never.
+   */
+  telemetry?: false | TelemetryOptions;
   /** Origins allowed by CORS; `*` = any. Default `["*"]`. Env: `CORS_ALLOW_ORIGINS`. */
   corsAllowOrigins?: readonly string[];
   /** Methods allowed by CORS; `*` = any. Default `["*"]`. Env: `CORS_ALLOW_METHODS`. */
@@ -53,6 +69,9 @@ export const defaultServeOptions = {
   canCloseSession: allowAll,
   canViewSession: allowAll,
   canViewMetrics: allowAll,
+  canScrapeMetrics: allowAll,
+  prometheus: true,
+  telemetry: {},
   corsAllowOrigins: ["*"],
   corsAllowMethods: ["*"],
   corsAllowHeaders: ["*"],
@@ -65,7 +84,13 @@ export type ResolvedServeOptions = Required<Omit<ServeOptions, "app">> & Pick<Se
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const resolved = { ...defaultServeOptions, ...given } as ResolvedServeOptions;
-  for (const name of ["canStartSession", "canCloseSession", "canViewSession", "canViewMetrics"] as const) {
+  for (const name of [
+    "canStartSession",
+    "canCloseSession",
+    "canViewSession",
+    "canViewMetrics",
+    "canScrapeMetrics",
+  ] as const) {
     if (typeof resolved[name] !== "function") {
       throw new TypeError(`serveOptions.${name} must be a function (request, { callId, sessionId }) => void`);
     }

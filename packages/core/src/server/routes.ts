@@ -10,6 +10,8 @@ import type {
 } from "fastify";
 import type { AgentLauncher } from "../launcher/launcher.js";
 import type { SessionInfo } from "../launcher/types.js";
+import { createPrometheusMetrics, type PrometheusMetrics } from "../observability/prometheus.js";
+import { attachTelemetry } from "../observability/telemetry.js";
 import { answerFor, NOT_READY_DETAIL } from "./errors.js";
 import {
   allowAll,
@@ -92,12 +94,32 @@ export const callwrightRoutes: FastifyPluginAsync<CallwrightRoutesOptions> = asy
     }
   }
 
-  await app.register(sessionApi, { launcher, options: resolveServeOptions(opts.serveOptions) });
+  const options = resolveServeOptions(opts.serveOptions);
+  // Process-wide metrics of this node's sessions: Prometheus (GET /metrics) and OpenTelemetry.
+  const prometheus =
+    options.prometheus === false
+      ? undefined
+      : options.prometheus === true
+        ? createPrometheusMetrics()
+        : options.prometheus;
+  const detach = [
+    ...(prometheus === undefined ? [] : [prometheus.attach(launcher)]),
+    ...(options.telemetry === false ? [] : [attachTelemetry(launcher, options.telemetry)]),
+  ];
+  app.addHook("onClose", async () => {
+    for (const off of detach) off();
+  });
+
+  await app.register(sessionApi, { launcher, options, prometheus });
 };
 
 async function sessionApi(
   app: FastifyInstance,
-  { launcher, options }: { launcher: AgentLauncher; options: ResolvedServeOptions },
+  {
+    launcher,
+    options,
+    prometheus,
+  }: { launcher: AgentLauncher; options: ResolvedServeOptions; prometheus: PrometheusMetrics | undefined },
 ): Promise<void> {
   // Bodies are read as FastAPI reads them (JSON unless another type is declared), and
   // validated into FastAPI's 422 shape; errors answer {"detail": ...}. All scoped to this plugin.
@@ -314,6 +336,22 @@ async function sessionApi(
     handler: (_request, reply) =>
       launcher.ready ? reply.code(200).send() : reply.code(503).send({ detail: NOT_READY_DETAIL }),
   });
+
+  if (prometheus !== undefined) {
+    route({
+      method: "GET",
+      url: "/metrics",
+      schema: {
+        summary: "Prometheus metrics of this node (text exposition format)",
+        description:
+          "Sessions active, started, ended by reason; start, turn and per-provider latency histograms; process metrics. No per-session labels.",
+        operationId: "prometheusMetrics",
+        tags: ["health"],
+      },
+      ...guarded(options.canScrapeMetrics, () => ({})),
+      handler: async (_request, reply) => reply.type(prometheus.contentType).send(await prometheus.render()),
+    });
+  }
 
   // A known path with another method is 405 (as Starlette answers), not 404.
   for (const [url, methods] of Object.entries(routes)) {
