@@ -94,6 +94,46 @@ describe("three serve nodes on one Redis", () => {
     expect((await http("DELETE", `${b.url}/sessions/${randomUUID()}`)).status).toBe(404);
   });
 
+  it("counts each node's own sessions on its GET /metrics, without session ids", async () => {
+    const [a, b] = nodes as [ServeNode, ServeNode];
+    const id = await startSession(a, "call-metrics");
+    const scrape = async (node: ServeNode) => {
+      const answer = await http("GET", `${node.url}/metrics`);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(answer.text).not.toContain(id);
+      return Number(/^callwright_sessions_active (\d+)$/m.exec(answer.text)?.[1]);
+    };
+    expect(await scrape(a)).toBe(1);
+    expect(await scrape(b)).toBe(0); // B runs none (the sessions so far all ran on A and are closed)
+    expect((await http("DELETE", `${b.url}/sessions/${id}`)).status).toBe(202);
+    await eventually(async () => expect((await http("GET", `${a.url}/sessions/${id}`)).status).toBe(404));
+  });
+
+  it("joins the default example agent to the cluster through CALLWRIGHT_REDIS_URL", async () => {
+    const [a] = nodes as [ServeNode];
+    const example = await startNode({
+      agentFile: "examples/local-voice/agent.ts",
+      env: nodeEnv(SHARED_REDIS, prefix),
+      args: ["--agents-log-level", "WARNING"],
+      timeoutMs: 60_000,
+    });
+    try {
+      const id = await startSession(example, "call-example");
+      const seen = await http("GET", `${a.url}/sessions/${id}`);
+      expect(seen.status).toBe(200);
+      const own = await http("GET", `${example.url}/sessions/${id}`);
+      expect((seen.body as { node_id: string }).node_id).toBe((own.body as { node_id: string }).node_id);
+      expect((await http("DELETE", `${a.url}/sessions/${id}`)).status).toBe(202);
+      await eventually(async () =>
+        expect((await http("GET", `${example.url}/sessions/${id}`)).status).toBe(404),
+      );
+    } finally {
+      example.kill();
+      await example.exited;
+    }
+  }, 90_000);
+
   it("admits exactly maxSessionsPerCall under 30 concurrent starts spread over the nodes", async () => {
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
