@@ -1,4 +1,6 @@
-// GET /metrics: the node's Prometheus text, beside the per-session JSON metrics route.
+// GET /metrics: the node's Prometheus text, beside the per-session JSON metrics route; and the
+// server's OpenTelemetry wiring.
+import { type Span, type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../agent/agent.js";
@@ -94,5 +96,57 @@ describe("GET /metrics", () => {
     const text = (await custom.inject({ method: "GET", url: "/metrics" })).body;
     expect(series(text, "myapp_callwright_sessions_started_total")).toBe(1);
     expect(text).not.toContain("process_resident_memory_bytes");
+  });
+});
+
+/** A tracer provider that only records the names of the spans started (ended ones too). */
+function namingTracerProvider(): { provider: TracerProvider; started: string[]; ended: string[] } {
+  const started: string[] = [];
+  const ended: string[] = [];
+  const span = (name: string): Span =>
+    ({
+      spanContext: () => ({ traceId: "1".repeat(32), spanId: "1".repeat(16), traceFlags: 1 }),
+      setAttribute: () => undefined,
+      setAttributes: () => undefined,
+      addEvent: () => undefined,
+      setStatus: () => undefined,
+      recordException: () => undefined,
+      isRecording: () => true,
+      end: () => ended.push(name),
+    }) as unknown as Span;
+  const tracer = {
+    startSpan: (name: string) => {
+      started.push(name);
+      return span(name);
+    },
+  } as unknown as Tracer;
+  return { provider: { getTracer: () => tracer }, started, ended };
+}
+
+describe("OpenTelemetry through the server", () => {
+  it("records session spans with the providers given, and none with telemetry: false", async () => {
+    const on = namingTracerProvider();
+    const app = await server({ telemetry: { tracerProvider: on.provider } });
+    const started = await app.inject({ method: "POST", url: "/sessions", payload: { call_id: "c1" } });
+    const id = started.json().session_id as string;
+    expect(on.started).toEqual(["callwright.session", "callwright.session.start"]);
+    await app.inject({ method: "DELETE", url: `/sessions/${id}` });
+    await app.close();
+    expect(on.ended).toContain("callwright.session");
+  });
+
+  it("uses a globally registered SDK by default, and never with telemetry: false", async () => {
+    const global = namingTracerProvider();
+    trace.setGlobalTracerProvider(global.provider);
+    try {
+      const quiet = await server({ telemetry: false });
+      await quiet.inject({ method: "POST", url: "/sessions", payload: { call_id: "c1" } });
+      expect(global.started).toEqual([]);
+      const traced = await server();
+      await traced.inject({ method: "POST", url: "/sessions", payload: { call_id: "c2" } });
+      expect(global.started).toContain("callwright.session");
+    } finally {
+      trace.disable();
+    }
   });
 });
