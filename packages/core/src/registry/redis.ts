@@ -201,7 +201,10 @@ export class RedisRegistry extends TypedEmitter<RedisRegistryEvents> implements 
 
   async refresh(records: readonly SessionRecord[], options: { ttlMs: number }): Promise<void> {
     await this.#reachable();
-    if (records.length === 0) return;
+    if (records.length === 0) {
+      this.#callOf.clear();
+      return;
+    }
     const keys: string[] = [];
     const args: (string | number)[] = [ttl(options.ttlMs)];
     for (const record of records) {
@@ -215,6 +218,9 @@ export class RedisRegistry extends TypedEmitter<RedisRegistryEvents> implements 
       args.push(sessionId, JSON.stringify(record), callId);
     }
     await this.#run(() => this.#scripts.callwrightRefresh(keys.length, ...keys, ...args));
+    // The cache follows this node's live sessions (an id it misses is looked up in Redis).
+    const live = new Set(records.map((r) => r.sessionId));
+    for (const id of this.#callOf.keys()) if (!live.has(id)) this.#callOf.delete(id);
     for (const record of records) this.#callOf.set(record.sessionId, record.callId);
   }
 
