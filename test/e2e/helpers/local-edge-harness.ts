@@ -2,7 +2,7 @@
 // private call hub, an agent connection driven directly through `edge.join`, and headless
 // Chromium with a WAV file as its microphone (speech made with flite).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CallHub, type CallHubOptions, Edge } from "@callwright/local";
@@ -37,6 +37,37 @@ export function speechWav(text: string, name: string, silenceS = 1): string {
   const raw = join(dir, `${name}.16k.wav`);
   execFileSync("flite", ["-voice", "kal16", "-t", text, "-o", raw]);
   execFileSync("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "0", String(silenceS)]);
+  return out;
+}
+
+/**
+ * The microphone: a 48 kHz WAV of flite speaking each question, 1.5 s of silence before the first
+ * (the page is still connecting when Chromium starts reading the file) and 4 s after each, room
+ * for the answer. Chromium loops the file.
+ */
+export function questionsWav(questions: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "callwright-spoken-"));
+  const parts = questions.map((text, i) => {
+    const raw = join(dir, `q${i}.wav`);
+    const padded = join(dir, `q${i}.48k.wav`);
+    execFileSync("flite", ["-voice", "kal16", "-t", text, "-o", raw]);
+    execFileSync("sox", [
+      raw,
+      "-r",
+      "48000",
+      "-c",
+      "1",
+      "-b",
+      "16",
+      padded,
+      "pad",
+      i === 0 ? "1.5" : "0",
+      "4",
+    ]);
+    return padded;
+  });
+  const out = join(dir, "microphone.wav");
+  execFileSync("sox", [...parts, out]);
   return out;
 }
 
