@@ -11,8 +11,19 @@ export const OPUS_SAMPLE_RATES: readonly number[] = [8000, 12000, 16000, 24000, 
 /** RTP clock of Opus, whatever the audio's rate (RFC 7587). */
 export const OPUS_RTP_CLOCK_HZ = 48000;
 
+/**
+ * The few WebAssembly calls this file makes. Node has them as globals, but @types/node 20 does not
+ * declare them (they live in the DOM lib), and this package builds without the DOM lib.
+ */
+interface WasmGlobal {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
+
 interface OpusWasm {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   malloc(size: number): number;
   free(ptr: number): void;
   opus_decoder_get_size(channels: number): number;
