@@ -110,9 +110,7 @@ export class OfflineLLM implements LlmModel {
         return "Goodbye!";
       case "unknown": {
         const heard = turn.user.trim().replace(/[.?!\s]+$/, "");
-        const hintGiven = messages.some(
-          (m) => m.role === "assistant" && m.content.includes(REAL_MODEL_HINT),
-        );
+        const hintGiven = messages.some((m) => m.role === "assistant" && m.content.includes(REAL_MODEL_HINT));
         if (hintGiven) return `I heard: ${heard}. I'm an offline responder: ${CAN_DO}`;
         return `I heard: ${heard}. I'm an offline responder, so ${CAN_DO} ${REAL_MODEL_HINT}`;
       }
