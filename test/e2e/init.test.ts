@@ -108,8 +108,8 @@ describe("callwright init", () => {
     // SIGTERM to the group (npm passes on, the server drains): the server says it stopped.
     process.kill(-server.pid!, "SIGTERM");
     await exited;
-    expect(output).toContain("callwright: stopped");
-    // nothing of the group is left running
+    // nothing of the group is left running (npm may exit before the server has finished writing)
     await vi.waitFor(() => expect(() => process.kill(-server.pid!, 0)).toThrow(/ESRCH/), { timeout: 5_000 });
+    await vi.waitFor(() => expect(output).toContain("callwright: stopped"), { timeout: 2_000 });
   });
 });
