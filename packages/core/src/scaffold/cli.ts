@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { InitConflictError, init } from "./init.js";
 
@@ -48,7 +48,9 @@ export async function callwrightCli(
           resolve(io.cwd, dir),
           options.name === undefined ? {} : { name: options.name },
         );
-        const where = relative(io.cwd, result.dir) || ".";
+        // Where the files are, as the user would type it: relative when inside cwd, else absolute.
+        const rel = relative(io.cwd, result.dir);
+        const where = rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? result.dir : rel;
         io.out(`callwright: wrote ${result.files.length} files into ${where}:`);
         for (const file of result.files) io.out(`  ${file}`);
         io.out("");
