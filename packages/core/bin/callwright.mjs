@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// The `callwright` command (`npx callwright init my-agent`): the built CLI when the package is
-// installed, the TypeScript source through tsx inside the callwright repository.
+// The `callwright` command (`npx callwright init my-agent`): the TypeScript source through tsx
+// inside the callwright repository (so an edit takes effect without a build), the built CLI when
+// the package is installed. tsconfig.build.json is not published: it marks the repository.
 import { existsSync } from "node:fs";
 
-const built = new URL("../dist/scaffold/cli.js", import.meta.url);
+const inRepo = existsSync(new URL("../tsconfig.build.json", import.meta.url));
 let cli;
-if (existsSync(built)) {
-  cli = await import(built.href);
-} else {
+if (inRepo) {
   const { tsImport } = await import("tsx/esm/api");
   cli = await tsImport("../src/scaffold/cli.ts", import.meta.url);
+} else {
+  cli = await import(new URL("../dist/scaffold/cli.js", import.meta.url).href);
 }
 process.exitCode = await cli.callwrightCli(process.argv);
