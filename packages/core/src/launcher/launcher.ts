@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { Agent } from "../agent/agent.js";
+import type { Agent } from "../agent/agent.js";
 import type { Call, Edge, EdgeHttpRoutes } from "../edge/types.js";
-import { CallwrightError, ClosedError } from "../errors/index.js";
+import type { CallwrightError } from "../errors/index.js";
 import { TypedEmitter } from "../events/index.js";
 import { createLogger, type Logger } from "../log/index.js";
-import { MetricsCollector, type MetricsSnapshot } from "../metrics/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import type { SessionRecord, SessionRegistry } from "../registry/types.js";
+import { closeAgent, newAgent } from "./agents.js";
 import { LauncherUnavailableError, SessionLimitError, SessionStartError } from "./errors.js";
+import { Maintenance } from "./maintenance.js";
 import {
   type AgentLauncherOptions,
   type CreateAgent,
@@ -15,6 +16,8 @@ import {
   type ResolvedLauncherOptions,
   resolveLauncherOptions,
 } from "./options.js";
+import { checkId, emptySnapshot, LocalSession, removeFromRegistry, toInfo } from "./session.js";
+import { Slots } from "./slots.js";
 import type {
   LauncherEvents,
   LauncherStats,
@@ -23,43 +26,11 @@ import type {
   SessionMetrics,
   SessionRejectedEvent,
 } from "./types.js";
+import { Warmup } from "./warmup.js";
 
-/** Longest call id or call type the launcher accepts (the HTTP layer enforces the same). */
-export const MAX_ID_LENGTH = 256;
-
-/** One session this node runs. */
-class LocalSession {
-  state: "running" | "closing" = "running";
-  /** Resolves once the registry entry is gone (what a close waits for before answering). */
-  removed: Promise<void> = Promise.resolve();
-  readonly info: SessionInfo;
-
-  constructor(
-    readonly record: SessionRecord,
-    readonly agent: Agent,
-    /** performance.now() at admission. */
-    readonly startedAtMs: number,
-    readonly logger: Logger,
-  ) {
-    this.info = Object.freeze({
-      sessionId: record.sessionId,
-      callId: record.callId,
-      callType: record.callType,
-      nodeId: record.nodeId,
-      startedAt: record.startedAt,
-      local: true,
-    });
-  }
-}
+export { MAX_ID_LENGTH } from "./session.js";
 
 type LauncherState = "idle" | "running" | "draining" | "stopped";
-
-function checkId(name: string, value: unknown): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > MAX_ID_LENGTH) {
-    throw new TypeError(`${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
-  }
-  return value;
-}
 
 /**
  * Starts, meters and stops agent sessions on this node: warm-up, atomic admission under the
@@ -79,27 +50,18 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
   readonly #sessions = new Map<string, LocalSession>();
   /** Sessions whose agent is closing (no longer visible, still holding capacity). */
   readonly #closing = new Map<string, LocalSession>();
-  /** Admitted and not yet fully ended: starting + running + closing. */
-  #occupied = 0;
   #starting = 0;
-  readonly #emptyWaiters = new Set<() => void>();
 
   #state: LauncherState = "idle";
-  #warmedUp = false;
-  #preparing: Promise<Agent> | undefined;
-  #dryRunAgent: Agent | undefined;
-  #warming: Promise<void> | undefined;
-  #edge: Edge | undefined;
-  #edgeRoutes: EdgeHttpRoutes | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #tick: Promise<void> | undefined;
+  readonly #warmup: Warmup;
+  readonly #maintenance: Maintenance;
   #draining: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   readonly #stopSignal = new AbortController();
+  /** Admitted and not yet fully ended: starting + running + closing. */
+  readonly #slots = new Slots(this.#stopSignal.signal);
   /** Stops listening to the registry's health (set when the registry reports it). */
   #offRegistryHealth: (() => void) | undefined;
-  /** True while the registry is known unreachable and that was logged (once per outage). */
-  #registryDownLogged = false;
 
   constructor(options: AgentLauncherOptions) {
     const resolved = resolveLauncherOptions(options);
@@ -111,6 +73,20 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     this.nodeId = options.nodeId ?? randomUUID();
     this.#logger = (options.logger ?? createLogger({ name: "agents" })).child({ node_id: this.nodeId });
     this.#shareLogger();
+    this.#warmup = new Warmup({
+      createAgent: options.createAgent,
+      logger: () => this.#logger,
+      signal: this.#stopSignal.signal,
+      onWarmedUp: (durationMs) => this.emit("warmed_up", durationMs),
+    });
+    this.#maintenance = new Maintenance({
+      options: this.options,
+      registry: this.registry,
+      sessions: this.#sessions,
+      logger: () => this.#logger,
+      stopped: () => this.#state === "stopped",
+      end: (session, reason) => this.#end(session, reason),
+    });
     // When the registry comes back (Redis restarted), write this node's sessions back at once.
     if (typeof this.registry.onHealthChange === "function") {
       this.#offRegistryHealth = this.registry.onHealthChange((healthy) => {
@@ -136,7 +112,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
 
   /** True once warm-up finished. */
   get warmedUp(): boolean {
-    return this.#warmedUp;
+    return this.#warmup.warmedUp;
   }
 
   /**
@@ -147,9 +123,9 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     const max = this.options.maxConcurrentSessions;
     return (
       this.#state === "running" &&
-      this.#warmedUp &&
+      this.#warmup.warmedUp &&
       this.registry.healthy &&
-      (max === null || this.#occupied < max)
+      (max === null || this.#slots.occupied < max)
     );
   }
 
@@ -158,46 +134,34 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       running: this.#sessions.size,
       starting: this.#starting,
       closing: this.#closing.size,
-      occupied: this.#occupied,
+      occupied: this.#slots.occupied,
       capacity: this.options.maxConcurrentSessions,
-      warmedUp: this.#warmedUp,
+      warmedUp: this.#warmup.warmedUp,
       draining: this.#state === "draining" || this.#state === "stopped",
     };
   }
 
   /** The edge of the warm-up agent (known after `prepare()`), e.g. for its demo page. */
   get edge(): Edge | undefined {
-    return this.#edge;
+    return this.#warmup.edge;
   }
 
   /** HTTP routes the agent's edge wants served (signalling, a demo page); known after `prepare()`. */
   get edgeRoutes(): EdgeHttpRoutes | undefined {
-    return this.#edgeRoutes;
+    return this.#warmup.edgeRoutes;
   }
 
   /** The page where a person can join `call`, when the edge has one. */
   demoUrl(call: Call | undefined, baseUrl: string): string | undefined {
-    return this.#edge?.demoUrl?.(call, baseUrl);
+    return this.#warmup.edge?.demoUrl?.(call, baseUrl);
   }
 
   /**
    * Creates the dry-run agent warm-up will use and learns its edge (and the edge's HTTP
    * routes). Idempotent. The server calls it while registering routes, before `start()`.
    */
-  async prepare(): Promise<void> {
-    this.#preparing ??= (async () => {
-      let agent: Agent;
-      try {
-        agent = await this.#newAgent();
-      } catch (error) {
-        throw warmupFailed(error);
-      }
-      this.#dryRunAgent = agent;
-      this.#edge = agent.edge;
-      this.#edgeRoutes = agent.edge.httpRoutes?.();
-      return agent;
-    })();
-    await this.#preparing;
+  prepare(): Promise<void> {
+    return this.#warmup.prepare();
   }
 
   /**
@@ -205,26 +169,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
    * then closes it. Idempotent; `start()` calls it.
    */
   warmup(): Promise<void> {
-    this.#warming ??= (async () => {
-      const t0 = performance.now();
-      this.#logger.info("warming up the agent");
-      await this.prepare();
-      const agent = this.#dryRunAgent;
-      this.#dryRunAgent = undefined;
-      if (agent === undefined) throw new ClosedError("AgentLauncher");
-      try {
-        await agent.warmup({ signal: this.#stopSignal.signal });
-      } catch (error) {
-        throw warmupFailed(error);
-      } finally {
-        await this.#closeAgent(agent, "warmup", this.#logger);
-      }
-      this.#warmedUp = true;
-      const durationMs = performance.now() - t0;
-      this.#logger.info({ duration_ms: Math.round(durationMs) }, "agent warmed up");
-      this.emit("warmed_up", durationMs);
-    })();
-    return this.#warming;
+    return this.#warmup.run();
   }
 
   /**
@@ -239,12 +184,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     }
     if (this.#state === "idle") {
       this.#state = "running";
-      this.#timer = setInterval(() => {
-        this.runMaintenance().catch((error: unknown) =>
-          this.#logger.error({ err: error }, "maintenance cycle failed"),
-        );
-      }, this.options.maintenanceIntervalMs);
-      this.#timer.unref();
+      this.#maintenance.start();
     }
     return this.warmup();
   }
@@ -271,7 +211,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       throw refusal;
     }
     // Admitted: the slot is held from here, before any await.
-    this.#occupied += 1;
+    this.#slots.take();
     this.#starting += 1;
     const startedAtMs = performance.now();
     const record: SessionRecord = {
@@ -299,7 +239,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       reserved = true;
       if (this.#state !== "running") throw new LauncherUnavailableError(this.#unavailableReason());
       try {
-        agent = await this.#newAgent();
+        agent = await newAgent(this.#createAgent);
       } catch (error) {
         throw new SessionStartError(error);
       }
@@ -307,9 +247,9 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     } catch (error) {
       this.#starting -= 1;
       const sessionLogger = this.#logger.child({ session_id: record.sessionId, call_id: callId });
-      if (reserved) void this.#removeFromRegistry(record, sessionLogger);
-      if (agent !== undefined) void this.#closeAgent(agent, "refused", sessionLogger);
-      this.#release();
+      if (reserved) void removeFromRegistry(this.registry, record, sessionLogger);
+      if (agent !== undefined) void closeAgent(agent, "refused", sessionLogger);
+      this.#slots.release();
       if (error instanceof SessionStartError) {
         sessionLogger.error({ err: error.cause }, "failed to start agent");
         this.#rejected({ callId, callType, code: "agent_start_failed" });
@@ -409,10 +349,7 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
    * refreshes this node's registry entries. Never throws; failures are logged.
    */
   runMaintenance(): Promise<void> {
-    this.#tick ??= this.#maintain().finally(() => {
-      this.#tick = undefined;
-    });
-    return this.#tick;
+    return this.#maintenance.run();
   }
 
   /**
@@ -425,15 +362,15 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       if (this.#state === "idle" || this.#state === "running") this.#state = "draining";
       const timeoutMs = options.timeoutMs ?? this.options.drainTimeoutMs;
       this.emit("draining");
-      if (this.#occupied > 0) {
-        this.#logger.info({ sessions: this.#occupied, timeout_ms: timeoutMs }, "draining");
-        await this.#whenEmpty(timeoutMs);
+      if (this.#slots.occupied > 0) {
+        this.#logger.info({ sessions: this.#slots.occupied, timeout_ms: timeoutMs }, "draining");
+        await this.#slots.whenEmpty(timeoutMs);
       }
       const left = [...this.#sessions.values()];
       if (left.length > 0)
         this.#logger.info({ sessions: left.length }, "drain timeout: closing the sessions left");
       await Promise.all(left.map((s) => this.#end(s, "drain")));
-      await this.#whenEmpty(Number.POSITIVE_INFINITY);
+      await this.#slots.whenEmpty(Number.POSITIVE_INFINITY);
     })();
     return this.#draining;
   }
@@ -449,15 +386,10 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
       this.#state = "stopped";
       this.#offRegistryHealth?.();
       this.#offRegistryHealth = undefined;
-      if (this.#timer !== undefined) clearInterval(this.#timer);
-      this.#timer = undefined;
-      await this.#tick;
-      await this.#warming?.catch(() => undefined);
-      const dryRun = this.#dryRunAgent;
-      this.#dryRunAgent = undefined;
-      if (dryRun !== undefined) await this.#closeAgent(dryRun, "stopped", this.#logger);
+      await this.#maintenance.stop();
+      await this.#warmup.close();
       try {
-        await this.#edge?.close?.();
+        await this.#warmup.edge?.close?.();
       } catch (error) {
         this.#logger.warn({ err: error }, "closing the edge failed");
       }
@@ -477,28 +409,11 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
 
   // ---- internals ----
 
-  async #newAgent(): Promise<Agent> {
-    const agent = await this.#createAgent();
-    // Duck-typed, so an Agent from a second copy of callwright (a dual install) still works.
-    const a = agent as Partial<Agent> | null | undefined;
-    if (
-      !(agent instanceof Agent) &&
-      (typeof a?.close !== "function" ||
-        typeof a.warmup !== "function" ||
-        typeof a.setLogger !== "function" ||
-        typeof a.idleForMs !== "function" ||
-        typeof a.metrics?.snapshot !== "function")
-    ) {
-      throw new TypeError(`createAgent must return an Agent (got ${agent === null ? "null" : typeof agent})`);
-    }
-    return agent;
-  }
-
   #admissionRefusal(): CallwrightError | undefined {
     if (this.#state !== "running") return new LauncherUnavailableError(this.#unavailableReason());
-    if (!this.#warmedUp) return new LauncherUnavailableError("warming_up");
+    if (!this.#warmup.warmedUp) return new LauncherUnavailableError("warming_up");
     const max = this.options.maxConcurrentSessions;
-    if (max !== null && this.#occupied >= max) return new SessionLimitError("max_concurrent_sessions");
+    if (max !== null && this.#slots.occupied >= max) return new SessionLimitError("max_concurrent_sessions");
     return undefined;
   }
 
@@ -523,11 +438,11 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     this.#sessions.delete(sessionId);
     this.#closing.set(sessionId, session);
     session.logger.info({ reason }, "session ending");
-    session.removed = this.#removeFromRegistry(session.record, session.logger);
-    const closed = this.#closeAgent(session.agent, reason, session.logger);
+    session.removed = removeFromRegistry(this.registry, session.record, session.logger);
+    const closed = closeAgent(session.agent, reason, session.logger);
     void Promise.all([session.removed, closed]).then(() => {
       this.#closing.delete(sessionId);
-      this.#release();
+      this.#slots.release();
       const durationMs = performance.now() - session.startedAtMs;
       session.logger.info({ reason, duration_ms: Math.round(durationMs) }, "session ended");
       this.emit("session_ended", {
@@ -541,144 +456,4 @@ export class AgentLauncher extends TypedEmitter<LauncherEvents> {
     });
     return session.removed;
   }
-
-  async #removeFromRegistry(record: SessionRecord, logger: Logger): Promise<void> {
-    try {
-      await this.registry.remove(record.sessionId, record.callId);
-    } catch (error) {
-      logger.warn({ err: error }, "removing the session from the registry failed (its entry expires by TTL)");
-    }
-  }
-
-  async #closeAgent(agent: Agent, reason: string, logger: Logger): Promise<void> {
-    try {
-      await agent.close(reason);
-    } catch (error) {
-      logger.warn({ err: error }, "closing the agent failed");
-    }
-  }
-
-  #release(): void {
-    this.#occupied -= 1;
-    if (this.#occupied === 0) {
-      for (const wake of [...this.#emptyWaiters]) wake();
-    }
-  }
-
-  /** Resolves when no session is admitted, after `timeoutMs`, or when `stop()` is called. */
-  #whenEmpty(timeoutMs: number): Promise<void> {
-    if (this.#occupied === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const signal = this.#stopSignal.signal;
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        this.#emptyWaiters.delete(done);
-        signal.removeEventListener("abort", done);
-        if (timer !== undefined) clearTimeout(timer);
-        resolve();
-      };
-      this.#emptyWaiters.add(done);
-      if (Number.isFinite(timeoutMs)) {
-        signal.addEventListener("abort", done);
-        timer = setTimeout(done, timeoutMs);
-      }
-    });
-  }
-
-  async #maintain(): Promise<void> {
-    const { agentIdleTimeoutMs, maxSessionDurationMs, registryTtlMs } = this.options;
-    const now = performance.now();
-    for (const session of [...this.#sessions.values()]) {
-      try {
-        if (agentIdleTimeoutMs > 0 && session.agent.idleForMs() >= agentIdleTimeoutMs) {
-          void this.#end(session, "idle");
-        } else if (maxSessionDurationMs !== null && now - session.startedAtMs >= maxSessionDurationMs) {
-          void this.#end(session, "duration");
-        }
-      } catch (error) {
-        session.logger.error({ err: error }, "checking the session's limits failed");
-      }
-    }
-    if (this.#state === "stopped") return;
-    if (!this.registry.healthy) {
-      if (!this.#registryDownLogged && this.#sessions.size > 0) {
-        this.#registryDownLogged = true;
-        this.#logger.warn(
-          { sessions: this.#sessions.size },
-          "session registry unreachable: running sessions go on; they are written back when it returns",
-        );
-      }
-      return;
-    }
-    if (this.#registryDownLogged) {
-      this.#registryDownLogged = false;
-      this.#logger.info(
-        { sessions: this.#sessions.size },
-        "session registry back: writing this node's sessions",
-      );
-    }
-
-    const live = [...this.#sessions.keys()];
-    if (live.length > 0) {
-      try {
-        const requested = await this.registry.closeRequested(live);
-        for (const id of requested) {
-          const session = this.#sessions.get(id);
-          if (session !== undefined) void this.#end(session, "closed");
-        }
-      } catch (error) {
-        this.#logger.warn({ err: error }, "reading close requests from the registry failed");
-      }
-    }
-
-    const generatedAt = new Date().toISOString();
-    const records: SessionRecord[] = [];
-    for (const session of this.#sessions.values()) {
-      try {
-        records.push({
-          ...session.record,
-          metrics: session.agent.metrics.snapshot(),
-          metricsGeneratedAt: generatedAt,
-        });
-      } catch (error) {
-        session.logger.warn({ err: error }, "reading the session's metrics failed");
-        records.push({ ...session.record });
-      }
-    }
-    try {
-      await this.registry.refresh(records, { ttlMs: registryTtlMs });
-    } catch (error) {
-      this.#logger.warn({ err: error }, "refreshing the registry failed");
-      return;
-    }
-    // A session that ended while the refresh was in flight may have been written back: remove it again.
-    for (const record of records) {
-      if (!this.#sessions.has(record.sessionId)) {
-        const logger = this.#logger.child({ session_id: record.sessionId, call_id: record.callId });
-        void this.#removeFromRegistry(record, logger);
-      }
-    }
-  }
-}
-
-/** Why warm-up failed, said once: `warm-up failed: <cause>`. */
-function warmupFailed(cause: unknown): CallwrightError {
-  const why = cause instanceof Error ? cause.message : String(cause);
-  return new CallwrightError(`warm-up failed: ${why}`, { code: "warmup_failed", fault: "system", cause });
-}
-
-function toInfo(record: SessionRecord, local: boolean): SessionInfo {
-  return {
-    sessionId: record.sessionId,
-    callId: record.callId,
-    callType: record.callType,
-    nodeId: record.nodeId,
-    startedAt: record.startedAt,
-    local,
-  };
-}
-
-/** What a session's metrics read before its first flush: averages null, totals 0. */
-function emptySnapshot(): MetricsSnapshot {
-  return new MetricsCollector().snapshot();
 }
