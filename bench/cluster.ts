@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { Redis } from "ioredis";
 import { type ServeNode, startNode } from "../test/e2e/helpers/cluster-nodes.js";
+import { percentile } from "./_stats.js";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_S ?? 4) * 1000;
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
@@ -31,12 +32,6 @@ function post(agent: http.Agent, url: string, body: string): Promise<number> {
     req.on("error", reject);
     req.end(body);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
-  );
 }
 
 /** Starts as many sessions as it can in DURATION_MS with IN_FLIGHT requests outstanding. */

@@ -6,6 +6,7 @@
 import http from "node:http";
 import { createRequire } from "node:module";
 import { startServe } from "../test/e2e/helpers/control-plane-process.js";
+import { percentile } from "./_stats.js";
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -55,13 +56,6 @@ function request(
     req.on("error", reject);
     req.end(body);
   });
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
-  );
 }
 
 const server = await startServe(["--http-log-level", "WARNING"], {

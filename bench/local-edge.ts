@@ -17,6 +17,7 @@ import {
   startHarness,
   toneFrames,
 } from "../test/e2e/helpers/local-edge-harness.js";
+import { median } from "./_stats.js";
 
 const JOINS = 3;
 const CLICKS = 5;
@@ -25,11 +26,6 @@ const deadline = setTimeout(() => {
   console.log("local-edge: FAILED (did not finish within 60 s)");
   process.exit(1);
 }, 60_000);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
-}
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 

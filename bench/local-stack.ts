@@ -14,15 +14,12 @@ import {
   sentences,
   wordErrors,
 } from "../packages/local/test-fixtures/speech.js";
+import { percentile } from "./_stats.js";
 
 const FRAME = 512;
 const V2V_TURNS = 3;
 const QUESTION = "Can you tell me how long the flight to London takes?";
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 const frame16k = (samples: Int16Array, at: number) => audioFrame(samples.subarray(at, at + FRAME), 16000);

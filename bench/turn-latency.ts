@@ -18,6 +18,7 @@ import {
   silence,
   speechLike,
 } from "callwright/testing";
+import { percentile } from "./_stats.js";
 
 const TURNS = 50;
 const WARMUP_TURNS = 5;
@@ -36,10 +37,6 @@ function utterance(): { audio: AudioFrame; source: string } {
     }
   }
   return { audio: speechLike({ durationMs: 2000, sampleRateHz: RATE }), source: "synthetic voice" };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 async function main(): Promise<void> {
