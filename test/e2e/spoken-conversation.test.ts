@@ -2,24 +2,12 @@
 // the local stack (browser WebRTC edge, Silero VAD, pocketsphinx STT, offline responder, flite
 // TTS), and headless Chromium whose microphone speaks a flite recording. The page starts its own
 // session, the agent hears the spoken question, answers it aloud, and the browser plays the answer.
-import { execFileSync } from "node:child_process";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AgentProcess, startServe } from "./helpers/control-plane-process.js";
 import { browserSkipReason, launchChromium, questionsWav } from "./helpers/local-edge-harness.js";
 
-function stackSkipReason(): string | undefined {
-  const browser = browserSkipReason();
-  if (browser !== undefined) return browser;
-  try {
-    execFileSync("which", ["pocketsphinx_continuous"], { stdio: "ignore" });
-  } catch {
-    return "pocketsphinx is not installed (apt-get install pocketsphinx pocketsphinx-en-us)";
-  }
-  return undefined;
-}
-
-const skip = stackSkipReason();
+const skip = browserSkipReason({ pocketsphinx_continuous: "pocketsphinx pocketsphinx-en-us" });
 if (skip !== undefined) console.log(`skip: spoken conversation e2e: ${skip}`);
 
 interface PageState {

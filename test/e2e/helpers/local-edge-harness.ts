@@ -12,14 +12,17 @@ import { type Browser, chromium } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CALLWRIGHT_CHROMIUM ?? "/usr/bin/chromium";
 
-/** Why the browser tests cannot run here, or undefined when they can. */
-export function browserSkipReason(): string | undefined {
+/**
+ * Why the browser tests cannot run here, or undefined when they can. `moreTools` maps further
+ * commands a test needs to the Debian packages that install them.
+ */
+export function browserSkipReason(moreTools: Record<string, string> = {}): string | undefined {
   if (!existsSync(CHROMIUM_PATH)) return `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
-  for (const tool of ["flite", "sox"]) {
+  for (const [tool, packages] of Object.entries({ flite: "flite", sox: "sox", ...moreTools })) {
     try {
       execFileSync("which", [tool], { stdio: "ignore" });
     } catch {
-      return `${tool} is not installed (apt-get install ${tool})`;
+      return `${tool} is not installed (apt-get install ${packages})`;
     }
   }
   return undefined;
