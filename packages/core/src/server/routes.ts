@@ -217,11 +217,7 @@ async function sessionApi(
         const body = (request.body ?? {}) as StartBody;
         const callId = scoped ? (request.params as { call_id: string }).call_id : body.call_id!;
         const session = await launcher.startSession({ callId, callType: body.call_type });
-        return reply.code(201).send({
-          session_id: session.sessionId,
-          call_id: session.callId,
-          session_started_at: session.startedAt,
-        });
+        return reply.code(201).send(wireSession(session));
       },
     });
 
@@ -241,9 +237,7 @@ async function sessionApi(
         const session = await findSession(p);
         if (session === null) return notFound(reply, p.session_id);
         return reply.send({
-          session_id: session.sessionId,
-          call_id: session.callId,
-          session_started_at: session.startedAt,
+          ...wireSession(session),
           call_type: session.callType,
           node_id: session.nodeId,
         });
@@ -302,9 +296,7 @@ async function sessionApi(
           return notFound(reply, p.session_id);
         }
         return reply.send({
-          session_id: found.session.sessionId,
-          call_id: found.session.callId,
-          session_started_at: found.session.startedAt,
+          ...wireSession(found.session),
           metrics_generated_at: found.generatedAt,
           metrics: found.metrics,
         });
@@ -370,4 +362,13 @@ async function sessionApi(
       handler: (_request, reply) => reply,
     });
   }
+}
+
+/** A session's identity as the wire has it (snake_case), shared by every session response. */
+function wireSession(session: SessionInfo): {
+  session_id: string;
+  call_id: string;
+  session_started_at: string;
+} {
+  return { session_id: session.sessionId, call_id: session.callId, session_started_at: session.startedAt };
 }
