@@ -44,6 +44,7 @@ describe.skipIf(skip !== undefined)("a spoken conversation with the default agen
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
 
     // What the recognizer made of the browser's speech, and the offline responder's answer.
+    // biome-ignore lint/performance/useDomNodeTextContent: what a person sees on the page, not hidden nodes' text
     const transcript = () => page.locator("#transcript").innerText();
     await expect.poll(transcript, { timeout: 20_000 }).toMatch(/twelve times seven/i);
     await expect.poll(transcript, { timeout: 10_000 }).toMatch(/12 times 7 is 84/);
@@ -64,6 +65,7 @@ describe.skipIf(skip !== undefined)("a spoken conversation with the default agen
     await expect.poll(inboundEnergy, { timeout: 10_000 }).toBeGreaterThan(0);
 
     // The page shows the turn's latency breakdown, and the metrics route has real values.
+    // biome-ignore lint/performance/useDomNodeTextContent: what a person sees on the page
     await expect.poll(() => page.locator("#lat-total").innerText(), { timeout: 5000 }).toMatch(/^\d+ ms$/);
     const metrics = (await (await fetch(`${server.url}/sessions/${sessionId}/metrics`)).json()) as {
       metrics: Record<string, number | null>;
