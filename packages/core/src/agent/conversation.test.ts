@@ -1,7 +1,7 @@
+import type { AgentState, AgentUiEvent } from "@callwright/spec";
+import { frameDurationMs } from "@callwright/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { frameDurationMs } from "../audio/frame.js";
-import type { AgentState, AgentUiEvent } from "../edge/types.js";
 import { tool } from "../llm/tool.js";
 import {
   concat,

@@ -1,6 +1,6 @@
-import { type AudioFrame, audioFrame } from "../audio/frame.js";
-import { type Clock, systemClock } from "../time/clock.js";
-import type { TtsModel, TtsSynthesizeOptions } from "../tts/types.js";
+import { type Clock, systemClock } from "@callwright/provider-utils";
+import type { TtsModel, TtsSynthesizeOptions } from "@callwright/spec";
+import { type AudioFrame, audioFrame } from "@callwright/spec";
 import { delay } from "./delay.js";
 
 export interface FakeTtsOptions {

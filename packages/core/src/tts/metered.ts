@@ -1,10 +1,9 @@
-import type { AudioFrame } from "../audio/frame.js";
-import { frameDurationMs } from "../audio/frame.js";
+import type { Clock } from "@callwright/provider-utils";
+import { abortable } from "@callwright/provider-utils";
+import type { AudioFrame, TtsModel } from "@callwright/spec";
+import { frameDurationMs } from "@callwright/spec";
 import { isAbortError, ProviderError } from "../errors/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
-import { abortable } from "../streams/abortable.js";
-import type { Clock } from "../time/clock.js";
-import type { TtsModel } from "./types.js";
 
 /** What one synthesis measured. */
 export interface TtsCallStats {

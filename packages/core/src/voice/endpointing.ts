@@ -1,5 +1,5 @@
-import type { ChatMessage } from "../llm/types.js";
-import { type Clock, Timer } from "../time/clock.js";
+import { type Clock, Timer } from "@callwright/provider-utils";
+import type { ChatMessage } from "@callwright/spec";
 
 /** When a user's turn ends (design/voice-loop.md). Both delays count from the last voiced frame. */
 export interface EndpointingOptions {

@@ -1,4 +1,4 @@
-import type { AgentState } from "../edge/types.js";
+import type { AgentState } from "@callwright/spec";
 
 /** Which state may follow which (design/voice-loop.md's diagram, plus `say`/`simpleResponse`). */
 export const TURN_TRANSITIONS: Readonly<Record<AgentState, readonly AgentState[]>> = {

@@ -1,9 +1,10 @@
 // Turn-taking: who has the floor. Each participant's speech segments go into the current turn,
 // are held for the next one, or are weighed as a barge-in; the endpointing rule ends the turn.
+
+import type { Clock } from "@callwright/provider-utils";
 import type { ChatHistory } from "../llm/chat-history.js";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
-import type { Clock } from "../time/clock.js";
 import { type EndOfTurnReason, Endpointing } from "./endpointing.js";
 import type { VoiceOptions } from "./options.js";
 import type { ParticipantInput, ParticipantInputHandler } from "./participant-input.js";

@@ -1,5 +1,4 @@
-import type { TurnBreakdown } from "../edge/types.js";
-import type { ChatMessage } from "../llm/types.js";
+import type { ChatMessage, TurnBreakdown } from "@callwright/spec";
 import type { MetricsCollector } from "../metrics/collector.js";
 import type { Reply } from "./reply.js";
 

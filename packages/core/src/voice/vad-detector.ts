@@ -1,5 +1,5 @@
+import type { VadModel, VadStream } from "@callwright/spec";
 import { Framer } from "../audio/framer.js";
-import type { VadModel, VadStream } from "../vad/types.js";
 
 /** How speech probabilities become speech (defaults like Silero's, design/voice-loop.md). */
 export interface VadOptions {

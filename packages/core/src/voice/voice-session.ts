@@ -1,14 +1,19 @@
-import type { AgentState, AgentUiEvent, EdgeConnection, TurnBreakdown } from "../edge/types.js";
+import type { Clock } from "@callwright/provider-utils";
+import type {
+  AgentState,
+  AgentUiEvent,
+  EdgeConnection,
+  LlmModel,
+  SttModel,
+  TtsModel,
+  TurnBreakdown,
+  VadModel,
+} from "@callwright/spec";
 import type { ChatHistory } from "../llm/chat-history.js";
 import type { Tool } from "../llm/tool.js";
 import type { ToolCallRecord } from "../llm/tool-runner.js";
-import type { LlmModel } from "../llm/types.js";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
-import type { SttModel } from "../stt/types.js";
-import type { Clock } from "../time/clock.js";
-import type { TtsModel } from "../tts/types.js";
-import type { VadModel } from "../vad/types.js";
 import { AudioOutput } from "./audio-output.js";
 import type { VoiceOptions } from "./options.js";
 import { ParticipantInput } from "./participant-input.js";
