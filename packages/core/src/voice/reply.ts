@@ -1,10 +1,7 @@
 import type { Clock } from "@callwright/provider-utils";
-import { AsyncQueue } from "@callwright/provider-utils";
+import { AsyncQueue, Framer, Resampler, toMono } from "@callwright/provider-utils";
 import type { ChatMessage, LlmModel, TtsModel, TtsTiming } from "@callwright/spec";
 import { audioFrame } from "@callwright/spec";
-import { Framer } from "../audio/framer.js";
-import { toMono } from "../audio/mono.js";
-import { Resampler } from "../audio/resample.js";
 import { ConfigError, isAbortError } from "../errors/index.js";
 import type { LlmCallStats } from "../llm/metered.js";
 import type { Tool } from "../llm/tool.js";
