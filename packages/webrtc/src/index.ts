@@ -36,4 +36,11 @@ export type {
   RtcTrackEvents,
 } from "./rtc/types.js";
 export { buildRtp, isRtcp, parseRtp, type RtpPacket, seqDelta } from "./rtp.js";
-export { OfferError, type SdpDirection, type SdpMediaSection, sdpMediaSections } from "./sdp.js";
+export {
+  OfferError,
+  type SdpCandidate,
+  type SdpDirection,
+  type SdpMediaSection,
+  sdpMediaSections,
+  splitCandidates,
+} from "./sdp.js";

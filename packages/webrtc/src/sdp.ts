@@ -86,3 +86,42 @@ function section(header: string, lines: string[]): SdpMediaSection {
   }
   return { kind, port: Number(port), mid: value("mid"), direction, msid, ssrcs, codecs, lines };
 }
+
+/** A local ICE candidate (`candidate:...`, no `a=`) and the mid of its m-section. */
+export interface SdpCandidate {
+  candidate: string;
+  mid: string;
+  /** Index of its m-section. */
+  mLineIndex: number;
+}
+
+/**
+ * `sdp` without its `a=candidate` and `a=end-of-candidates` lines, and those candidates: to send
+ * an offer first and trickle the candidates after the answer.
+ */
+export function splitCandidates(sdp: string): { sdp: string; candidates: SdpCandidate[] } {
+  const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
+  const candidates: SdpCandidate[] = [];
+  const kept: string[] = [];
+  let mid = "";
+  let index = -1;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith("m=")) {
+      index += 1;
+      mid = "";
+    } else if (line.startsWith("a=mid:")) {
+      mid = line.slice(6).trim();
+    }
+    if (line.startsWith("a=candidate:")) {
+      candidates.push({ candidate: line.slice(2), mid, mLineIndex: index });
+      continue;
+    }
+    if (line === "a=end-of-candidates") continue;
+    kept.push(line);
+  }
+  // a candidate seen before its section's a=mid line gets the mid now
+  for (const c of candidates) {
+    if (c.mid === "") c.mid = sdpMediaSections(sdp)[c.mLineIndex]?.mid ?? "0";
+  }
+  return { sdp: kept.join(eol), candidates };
+}

@@ -253,7 +253,7 @@ class NdcPeerConnection extends Emitter<RtcPeerConnectionEvents> implements RtcP
     try {
       this.#pc.setRemoteDescription(sdp, "answer");
     } catch (error) {
-      throw new OfferError(`WebRTC rejected the answer: ${message(error)}`);
+      throw new OfferError(`WebRTC rejected the answer: ${message(error)} (connection ${this.#pc.state()})`);
     }
   }
 

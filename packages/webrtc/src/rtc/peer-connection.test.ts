@@ -3,7 +3,7 @@
 // renegotiated as a track is added, with RTP flowing on every track.
 import { afterEach, describe, expect, test } from "vitest";
 import { buildRtp, parseRtp } from "../rtp.js";
-import { sdpMediaSections } from "../sdp.js";
+import { sdpMediaSections, splitCandidates } from "../sdp.js";
 import { NodeDataChannelBackend } from "./node-datachannel.js";
 import type { RtcConfig, RtcPeerConnection, RtcTrack } from "./types.js";
 
@@ -35,6 +35,20 @@ const packet = (ssrc: number, seq: number) =>
     ssrc,
     payload: Uint8Array.of(0xf8, 0xff, 0xfe),
   });
+
+/** Offer without candidates, answer, then trickle the offerer's candidates (see createOffer). */
+async function negotiate(
+  offerer: RtcPeerConnection,
+  answerer: RtcPeerConnection,
+  offer?: string,
+): Promise<string> {
+  const { sdp, candidates } = splitCandidates(offer ?? (await offerer.createOffer()));
+  expect(sdp).not.toMatch(/a=candidate|a=end-of-candidates/);
+  const answer = await answerer.answer(sdp);
+  offerer.acceptAnswer(answer);
+  for (const c of candidates) answerer.addRemoteCandidate(c.candidate, c.mid);
+  return answer;
+}
 
 function opened(track: RtcTrack): Promise<void> {
   return track.isOpen ? Promise.resolve() : new Promise((resolve) => track.on("open", () => resolve()));
@@ -77,10 +91,9 @@ describe("NodeDataChannelBackend peer connections", () => {
     expect(section?.codecs.get("opus")).toEqual([111]);
     expect(offer).toMatch(/^a=candidate:.* 127\.0\.0\.1 \d+ typ host/m);
 
-    const answer = await agent.answer(offer);
+    const answer = await negotiate(sfu, agent, offer);
     expect(sdpMediaSections(answer)[0]).toMatchObject({ mid: "0", direction: "recvonly" });
     expect(received.map((t) => [t.mid, t.kind])).toEqual([["0", "audio"]]);
-    sfu.acceptAnswer(answer);
     await Promise.all([opened(out1), opened(received[0]!)]);
     expect(await flow(out1, received[0]!, 1111)).toContain(1111);
 
@@ -94,7 +107,7 @@ describe("NodeDataChannelBackend peer connections", () => {
     });
     const reoffer = await sfu.createOffer();
     expect(sdpMediaSections(reoffer).map((s) => s.mid)).toEqual(["0", "1"]);
-    sfu.acceptAnswer(await agent.answer(reoffer));
+    await negotiate(sfu, agent, reoffer);
     expect(received.map((t) => t.mid)).toEqual(["0", "1"]);
     await opened(out2);
     expect(await flow(out2, received[1]!, 2222)).toContain(2222);
@@ -108,7 +121,7 @@ describe("NodeDataChannelBackend peer connections", () => {
     const mine = publisher.addAudioTrack({ mid: "0", direction: "sendonly", opusPayloadType: 111, ssrc: 77 });
     const theirs: RtcTrack[] = [];
     sfu.on("track", (t) => theirs.push(t));
-    publisher.acceptAnswer(await sfu.answer(await publisher.createOffer()));
+    await negotiate(publisher, sfu);
     await opened(mine);
     expect(await flow(mine, theirs[0]!, 77)).toContain(77);
   });

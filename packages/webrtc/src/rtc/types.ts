@@ -121,7 +121,12 @@ export interface RtcPeerConnection {
   ): () => void;
   /** Adds a local audio m-section; call before `createOffer` (or `answer` to fix its mid). */
   addAudioTrack(init: RtcAudioTrackInit): RtcTrack;
-  /** Makes an offer for the tracks added so far, complete with local candidates. */
+  /**
+   * Makes an offer for the tracks added so far, complete with local candidates. Send it without
+   * them (`splitCandidates`) and trickle them once the answer is applied: libdatachannel, as the
+   * offerer, may close the connection when the answerer's connectivity checks arrive before the
+   * answer does (seen under GC pauses on loopback).
+   */
   createOffer(): Promise<string>;
   /** Applies the remote answer to the last offer; throws OfferError when it is unusable. */
   acceptAnswer(sdp: string): void;
