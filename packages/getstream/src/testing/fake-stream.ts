@@ -1,0 +1,287 @@
+// FakeStream: Stream Video on 127.0.0.1, one port for everything, for tests and benches without a
+// Stream account. The coordinator's REST API (JWTs checked: 401 on a bad one), the SFU's
+// signalling WebSocket at /ws (binary protobuf), its Twirp RPC at /twirp (JSON and protobuf), and
+// a media plane forwarding RTP between participants (node-datachannel over loopback).
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { NodeDataChannelBackend, type RtcPeerFactory } from "@callwright/webrtc";
+import { WebSocketServer } from "ws";
+import { signJwt, verifyJwt } from "../coordinator/jwt.js";
+import { FakeSfu } from "./fake-sfu.js";
+
+export interface FakeStreamOptions {
+  apiKey: string;
+  apiSecret: string;
+  /** The WebRTC stack of the fake SFU's media plane. Default node-datachannel. */
+  rtc?: RtcPeerFactory;
+}
+
+export const defaultFakeStreamCredentials = {
+  apiKey: "fake-key",
+  apiSecret: "fake-secret-0123456789abcdef",
+} as const;
+
+/** A custom event as the fake coordinator received it. */
+export interface RecordedCustomEvent {
+  callType: string;
+  callId: string;
+  userId: string;
+  custom: Record<string, unknown>;
+  bytes: number;
+}
+
+interface FakeCall {
+  type: string;
+  id: string;
+  createdById: string;
+  createdAt: string;
+}
+
+export class FakeStream {
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  readonly sfu: FakeSfu;
+  readonly users = new Map<string, Record<string, unknown>>();
+  readonly calls = new Map<string, FakeCall>();
+  readonly customEvents: RecordedCustomEvent[] = [];
+  /** Every coordinator request: `METHOD /path` and its status. */
+  readonly requests: { method: string; path: string; status: number }[] = [];
+  readonly #server: Server;
+  readonly #wss: WebSocketServer;
+  readonly #sfuSecret = randomBytes(16).toString("hex");
+  #joinFailures: { status: number; message: string }[] = [];
+  #port = 0;
+
+  private constructor(options: FakeStreamOptions) {
+    this.apiKey = options.apiKey;
+    this.apiSecret = options.apiSecret;
+    const rtc = options.rtc ?? new NodeDataChannelBackend();
+    this.sfu = new FakeSfu({
+      tokenSecret: this.#sfuSecret,
+      rtc,
+      rtcConfig: { iceServers: [], bindAddress: "127.0.0.1", portRange: undefined, gatheringTimeoutMs: 2000 },
+      joinRequestTimeoutMs: 5000,
+    });
+    this.#wss = new WebSocketServer({ noServer: true });
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) json(res, 500, { code: -1, message: String(error), StatusCode: 500 });
+      });
+    });
+    this.#server.on("upgrade", (req, socket, head) => {
+      if (new URL(req.url ?? "/", "http://x").pathname !== "/ws") {
+        socket.destroy();
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.sfu.accept(ws));
+    });
+  }
+
+  /** Starts a FakeStream on 127.0.0.1 at a free port. */
+  static async start(options: Partial<FakeStreamOptions> = {}): Promise<FakeStream> {
+    const fake = new FakeStream({ ...defaultFakeStreamCredentials, ...options });
+    await new Promise<void>((resolve, reject) => {
+      fake.#server.once("error", reject);
+      fake.#server.listen(0, "127.0.0.1", () => resolve());
+    });
+    fake.#port = (fake.#server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  /** What STREAM_BASE_URL should be. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** The environment an agent needs to use this fake. */
+  get env(): Record<string, string> {
+    return { STREAM_API_KEY: this.apiKey, STREAM_API_SECRET: this.apiSecret, STREAM_BASE_URL: this.baseUrl };
+  }
+
+  /** The next `count` joins fail with this HTTP status (e.g. 503), then joins work again. */
+  failNextJoins(count: number, status = 503, message = "fake: service unavailable"): void {
+    for (let i = 0; i < count; i++) this.#joinFailures.push({ status, message });
+  }
+
+  /** Ends a call: every participant gets `call_ended`. */
+  endCall(type: string, id: string): void {
+    this.sfu.endCall(`${type}:${id}`);
+  }
+
+  async close(): Promise<void> {
+    this.sfu.close();
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.#wss.close();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", this.baseUrl);
+    const body = await readBody(req);
+    const reply = (status: number, payload: unknown) => {
+      this.requests.push({ method: req.method ?? "", path: url.pathname, status });
+      json(res, status, payload);
+    };
+    if (url.pathname.startsWith("/twirp/")) {
+      if (req.method !== "POST") return reply(405, { code: "bad_route", msg: "POST only" });
+      const out = await this.sfu.twirp(
+        url.pathname,
+        { authorization: req.headers.authorization, "content-type": req.headers["content-type"] },
+        body,
+      );
+      this.requests.push({ method: "POST", path: url.pathname, status: out.status });
+      res.writeHead(out.status, { "content-type": out.contentType });
+      res.end(out.body);
+      return;
+    }
+    if (!url.pathname.startsWith("/api/v2/")) return reply(404, apiError(404, 4, "not found"));
+    // Coordinator auth: api_key query, a JWT signed with the app's secret.
+    if (url.searchParams.get("api_key") !== this.apiKey) {
+      return reply(401, apiError(401, 2, `api_key not found: '${url.searchParams.get("api_key") ?? ""}'`));
+    }
+    const token = req.headers.authorization ?? "";
+    if (req.headers["stream-auth-type"] !== "jwt") {
+      return reply(401, apiError(401, 5, "stream-auth-type header must be jwt"));
+    }
+    const verified = verifyJwt(token, this.apiSecret);
+    if (!verified.ok) {
+      return reply(
+        401,
+        apiError(
+          401,
+          43,
+          verified.reason === "signature"
+            ? "JWTAuth error: signature is not valid. Make sure the token is created using the secret key from the dashboard"
+            : `JWTAuth error: token is ${verified.reason}`,
+        ),
+      );
+    }
+    const claims = verified.claims;
+    const isServer = claims.server === true;
+    let input: Record<string, unknown> = {};
+    try {
+      input = body.length === 0 ? {} : (JSON.parse(body.toString("utf8")) as Record<string, unknown>);
+    } catch {
+      return reply(400, apiError(400, 4, "body is not JSON"));
+    }
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+
+    if (method === "GET" && path === "/api/v2/app") {
+      if (!isServer) return reply(403, apiError(403, 17, "a server token is required"));
+      return reply(200, { app: { name: "fake-stream" }, duration: "0.1ms" });
+    }
+    if (path === "/api/v2/users" && (method === "POST" || method === "PATCH")) {
+      if (!isServer) return reply(403, apiError(403, 17, "a server token is required"));
+      if (method === "PATCH") {
+        const updates = (input.users ?? []) as { id?: string; set?: Record<string, unknown> }[];
+        for (const u of updates) {
+          if (u.id === undefined || !this.users.has(u.id))
+            return reply(404, apiError(404, 16, `user ${u.id} not found`));
+          this.users.set(u.id, { ...this.users.get(u.id), ...u.set });
+        }
+        return reply(200, { users: {}, duration: "0.1ms" });
+      }
+      const users = (input.users ?? {}) as Record<string, Record<string, unknown>>;
+      for (const [id, user] of Object.entries(users)) this.users.set(id, { ...user, id });
+      return reply(201, { users, duration: "0.1ms" });
+    }
+    const callMatch = /^\/api\/v2\/video\/call\/([^/]+)\/([^/]+)(\/join|\/event)?$/.exec(path);
+    if (callMatch !== null && method === "POST") {
+      const type = decodeURIComponent(callMatch[1]!);
+      const id = decodeURIComponent(callMatch[2]!);
+      const cid = `${type}:${id}`;
+      const action = callMatch[3];
+      if (action === undefined) {
+        if (!isServer) return reply(403, apiError(403, 17, "a server token is required"));
+        const createdById = String(
+          (input.data as { created_by_id?: unknown } | undefined)?.created_by_id ?? "",
+        );
+        const existing = this.calls.get(cid);
+        if (existing === undefined) {
+          if (createdById === "" || !this.users.has(createdById)) {
+            return reply(400, apiError(400, 4, "data.created_by_id must be an existing user"));
+          }
+          this.calls.set(cid, { type, id, createdById, createdAt: new Date().toISOString() });
+        }
+        return reply(201, {
+          call: callJson(this.calls.get(cid)!),
+          created: existing === undefined,
+          members: [],
+        });
+      }
+      if (action === "/join") {
+        const userId = claims.user_id;
+        if (typeof userId !== "string" || userId === "") {
+          return reply(403, apiError(403, 17, "joining needs a user token"));
+        }
+        const failure = this.#joinFailures.shift();
+        if (failure !== undefined)
+          return reply(failure.status, apiError(failure.status, -1, failure.message));
+        if (!this.calls.has(cid)) {
+          if (input.create !== true) return reply(404, apiError(404, 16, `call ${cid} not found`));
+          this.calls.set(cid, { type, id, createdById: userId, createdAt: new Date().toISOString() });
+        }
+        if (!this.users.has(userId)) this.users.set(userId, { id: userId });
+        const name = String(this.users.get(userId)?.name ?? userId);
+        const sfuToken = signJwt({ user_id: userId, call_cid: cid, name }, this.#sfuSecret);
+        const ws = `ws://127.0.0.1:${this.#port}/ws`;
+        return reply(200, {
+          call: callJson(this.calls.get(cid)!),
+          members: [],
+          own_capabilities: ["send-audio", "send-video", "join-call"],
+          created: false,
+          credentials: {
+            token: sfuToken,
+            server: { url: `${this.baseUrl}/twirp`, ws_endpoint: ws, edge_name: "fake-stream" },
+            ice_servers: [],
+          },
+          duration: "0.1ms",
+        });
+      }
+      if (action === "/event") {
+        const custom = (input.custom ?? {}) as Record<string, unknown>;
+        const bytes = Buffer.byteLength(JSON.stringify(custom));
+        if (bytes > 5 * 1024)
+          return reply(413, apiError(413, 22, `custom event is ${bytes} bytes, over 5KB`));
+        this.customEvents.push({
+          callType: type,
+          callId: id,
+          userId: String(input.user_id ?? claims.user_id ?? ""),
+          custom,
+          bytes,
+        });
+        return reply(201, { duration: "0.1ms" });
+      }
+    }
+    return reply(404, apiError(404, 4, `no route ${method} ${path}`));
+  }
+}
+
+function callJson(call: FakeCall): Record<string, unknown> {
+  return {
+    type: call.type,
+    id: call.id,
+    cid: `${call.type}:${call.id}`,
+    created_by: { id: call.createdById },
+    created_at: call.createdAt,
+    settings: { audio: { default_device: "speaker", mic_default_on: true } },
+  };
+}
+
+function apiError(status: number, code: number, message: string) {
+  return { code, message, StatusCode: status, duration: "0.1ms" };
+}
+
+function json(res: ServerResponse, status: number, payload: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(payload));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
