@@ -42,7 +42,7 @@ export class ScriptedPerson {
     });
     await coordinator.upsertUsers([{ id: options.userId, name: options.name ?? options.userId }]);
     const credentials = await coordinator.joinCall(options.callType, options.callId, options.userId);
-    const outbound = new OutboundAudio({ bitrateBps: 32_000, complexity: 5, gapMs: 40 });
+    const outbound = new OutboundAudio({ bitrateBps: 32_000, complexity: 8, gapMs: 40 });
     const session = new SfuSession({
       ...defaultSfuSessionTimingOptions,
       credentials,
