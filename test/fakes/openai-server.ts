@@ -2,11 +2,16 @@
 // OpenAI documents it: `data: {chat.completion.chunk}\n\n` events, tool-call deltas split across
 // chunks, a usage chunk with empty `choices` when `stream_options.include_usage` is set,
 // `data: [DONE]`, `{"error": {...}}` bodies. Each test scripts its replies and reads the
-// requests it received; it can also stall, hang or drop the connection.
-import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import { performance } from "node:perf_hooks";
+// requests it received; it can also stall, hang or drop the connection. Built on the provider
+// fake kit (@callwright/provider-utils/testing), whose fault switches it has too (`faults`).
+import type { IncomingHttpHeaders } from "node:http";
+import { sleep } from "@callwright/provider-utils";
+import {
+  type FakeFaults,
+  type FakeHttpRequest,
+  type FakeHttpResponse,
+  FakeServer,
+} from "@callwright/provider-utils/testing";
 
 /** A `choices[0].delta`, as OpenAI sends it. */
 export interface Delta {
@@ -78,6 +83,8 @@ export interface FakeOpenAIServer {
   readonly requests: RecordedRequest[];
   /** Connections accepted so far (a reused keep-alive connection counts once). */
   readonly connectionsAccepted: number;
+  /** The kit's fault switches (bad key, 429s, slow first byte, drop after N events, malformed event). */
+  readonly faults: FakeFaults;
   /** Queues replies for the next chat completions requests, one each, in order. */
   reply(...replies: (Reply | ((request: RecordedRequest) => Reply))[]): void;
   /** Resolves when `count` chat completion requests have arrived. */
@@ -138,12 +145,11 @@ export function toolCallReply(
 }
 
 /** 429 as OpenAI sends it, with `retry-after-ms` and/or `retry-after` (seconds). */
-export function rateLimitedReply(retry: { ms?: number; seconds?: number } = {}): Reply {
+function rateLimitedAnswer(retry: { ms?: number; seconds?: number }) {
   const headers: Record<string, string> = {};
   if (retry.ms !== undefined) headers["retry-after-ms"] = String(retry.ms);
   if (retry.seconds !== undefined) headers["retry-after"] = String(retry.seconds);
   return {
-    kind: "json",
     status: 429,
     headers,
     body: errorBody(
@@ -152,6 +158,10 @@ export function rateLimitedReply(retry: { ms?: number; seconds?: number } = {}):
       "rate_limit_exceeded",
     ),
   };
+}
+
+export function rateLimitedReply(retry: { ms?: number; seconds?: number } = {}): Reply {
+  return { kind: "json", ...rateLimitedAnswer(retry) };
 }
 
 export function serverErrorReply(status = 500): Reply {
@@ -169,72 +179,49 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const models = options.models ?? ["gpt-4o-mini"];
   const queue: (Reply | ((request: RecordedRequest) => Reply))[] = [];
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
   const waiters: { count: number; resolve: (r: RecordedRequest[]) => void }[] = [];
-  let connectionsAccepted = 0;
   let completionCount = 0;
 
   const chatRequests = () => requests.filter((r) => r.path.startsWith("/v1/chat/completions"));
-  const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
 
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  server.on("connection", (socket) => {
-    connectionsAccepted += 1;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+  const fake = await FakeServer.start({
+    http: handle,
+    // OpenAI's answers to a missing or wrong key and to too many requests, for the fault switches.
+    authFailure: {
+      status: 401,
+      body: errorBody(
+        "Incorrect API key provided: sk-...fake. You can find your API key at the dashboard.",
+        "invalid_request_error",
+        "invalid_api_key",
+      ),
+    },
+    rateLimited: rateLimitedAnswer({ ms: 20 }),
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAtMs = performance.now();
-    let aborted = false;
-    const finished = new Promise<void>((resolve) => {
-      res.on("close", () => {
-        aborted = !res.writableFinished;
-        resolve();
-      });
-    });
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString("utf8");
-    let body: unknown;
-    try {
-      body = rawBody === "" ? undefined : JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
+  async function handle(req: FakeHttpRequest, res: FakeHttpResponse): Promise<void> {
+    const body = req.json;
     const recorded: RecordedRequest = {
-      method: req.method ?? "",
-      path: req.url ?? "",
+      method: req.method,
+      path: req.path,
       headers: req.headers,
       body:
         body !== null && typeof body === "object" && !Array.isArray(body)
           ? (body as Record<string, unknown>)
           : {},
-      rawBody,
-      receivedAtMs,
-      finished,
+      rawBody: req.rawBody.toString("utf8"),
+      receivedAtMs: req.receivedAtMs,
+      finished: req.finished,
       get clientAborted() {
-        return aborted;
+        return req.clientAborted;
       },
     };
     requests.push(recorded);
 
-    const path = (req.url ?? "").split("?")[0];
+    const path = req.url.pathname;
     if (options.apiKey !== undefined) {
       const auth = req.headers.authorization;
       if (auth === undefined) {
-        return sendJson(
-          res,
+        return res.json(
           401,
           errorBody(
             "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
@@ -242,8 +229,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         );
       }
       if (auth !== `Bearer ${options.apiKey}`) {
-        return sendJson(
-          res,
+        return res.json(
           401,
           errorBody(
             "Incorrect API key provided: sk-...fake. You can find your API key at the dashboard.",
@@ -255,16 +241,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     if (req.method === "GET" && path === "/v1/models") {
       const created = Math.floor(Date.now() / 1000);
-      return sendJson(res, 200, {
+      return res.json(200, {
         object: "list",
         data: models.map((id) => ({ id, object: "model", created, owned_by: "system" })),
       });
     }
     if (req.method !== "POST" || path !== "/v1/chat/completions") {
-      return sendJson(res, 404, errorBody(`Invalid URL (${req.method} ${path})`));
+      return res.json(404, errorBody(`Invalid URL (${req.method} ${path})`));
     }
     if (body === undefined || typeof body !== "object") {
-      return sendJson(res, 400, errorBody("We could not parse the JSON body of your request."));
+      return res.json(400, errorBody("We could not parse the JSON body of your request."));
     }
     completionCount += 1;
     for (const waiter of [...waiters]) {
@@ -275,19 +261,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     const next = queue.shift();
     if (next === undefined) {
-      return sendJson(
-        res,
+      return res.json(
         500,
         errorBody(`fake OpenAI server: no reply scripted for request ${completionCount}`, "server_error"),
       );
     }
     const reply = typeof next === "function" ? next(recorded) : next;
-    if (reply.kind === "hang") return;
-    if (reply.kind === "drop") {
-      req.socket.destroy();
-      return;
-    }
-    if (reply.kind === "json") return sendJson(res, reply.status, reply.body, reply.headers);
+    if (reply.kind === "hang") return res.hang();
+    if (reply.kind === "drop") return res.drop();
+    if (reply.kind === "json") return res.json(reply.status, reply.body, reply.headers);
     const request = body as {
       model?: string;
       stream?: boolean;
@@ -295,13 +277,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       messages?: unknown;
     };
     if (request.stream !== true) {
-      return sendJson(res, 400, errorBody("This fake server only streams: set `stream: true`."));
+      return res.json(400, errorBody("This fake server only streams: set `stream: true`."));
     }
     await stream(res, reply, request, completionCount);
   }
 
   async function stream(
-    res: ServerResponse,
+    res: FakeHttpResponse,
     reply: Extract<Reply, { kind: "stream" }>,
     request: { model?: string; stream_options?: { include_usage?: boolean }; messages?: unknown },
     n: number,
@@ -315,17 +297,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       system_fingerprint: "fp_fake",
     };
     let completionPieces = 0;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      ...reply.headers,
-    });
-    res.flushHeaders();
-    const write = (text: string) => {
-      if (!res.destroyed) res.write(text);
-    };
+    const sse = await res.sse({ "content-type": "text/event-stream; charset=utf-8", ...reply.headers });
     for (const step of reply.steps) {
-      if (res.destroyed) return;
+      if (!sse.open) return;
       if ("delta" in step) {
         if (step.delta.content || step.delta.tool_calls) completionPieces += 1;
         const choice = {
@@ -334,9 +308,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           logprobs: null,
           finish_reason: step.finishReason ?? null,
         };
-        write(
-          `data: ${JSON.stringify({ ...envelope, choices: [choice], ...(includeUsage ? { usage: null } : {}) })}\n\n`,
-        );
+        sse.event({ ...envelope, choices: [choice], ...(includeUsage ? { usage: null } : {}) });
       } else if ("usage" in step) {
         if (!includeUsage) continue;
         const prompt =
@@ -347,36 +319,33 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           completion_tokens: completion,
           total_tokens: prompt + completion,
         };
-        write(`data: ${JSON.stringify({ ...envelope, choices: [], usage })}\n\n`);
+        sse.event({ ...envelope, choices: [], usage });
       } else if ("data" in step) {
-        write(`data: ${JSON.stringify(step.data)}\n\n`);
+        sse.event(step.data);
       } else if ("raw" in step) {
-        write(step.raw);
+        sse.raw(step.raw);
       } else if ("done" in step) {
-        write("data: [DONE]\n\n");
-        res.end();
+        sse.raw("data: [DONE]\n\n");
+        sse.end();
         return;
       } else if ("waitMs" in step) {
-        await wait(step.waitMs);
+        await sleep(step.waitMs);
       } else if ("stall" in step) {
         return;
       } else if ("drop" in step) {
-        res.socket?.destroy();
+        sse.drop();
         return;
       }
     }
-    res.end();
+    sse.end();
   }
 
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `${fake.httpUrl}/v1`,
     requests,
+    faults: fake.faults,
     get connectionsAccepted() {
-      return connectionsAccepted;
+      return fake.connectionsAccepted;
     },
     reply(...replies) {
       queue.push(...replies);
@@ -385,27 +354,6 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (chatRequests().length >= count) return Promise.resolve(chatRequests());
       return new Promise((resolve) => waiters.push({ count, resolve }));
     },
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close: () => fake.close(),
   };
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json",
-    "content-length": Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
 }

@@ -1,9 +1,21 @@
 // callwright: real-time voice AI agents that join calls. The public API.
+
+export {
+  AsyncQueue,
+  abortable,
+  abortError,
+  type Clock,
+  type EventMap,
+  type Listener,
+  systemClock,
+  Timer,
+  type TimerHandle,
+  TypedEmitter,
+} from "@callwright/provider-utils";
 export * from "./agent/index.js";
 export * from "./audio/index.js";
 export * from "./edge/index.js";
 export * from "./errors/index.js";
-export * from "./events/index.js";
 export * from "./launcher/index.js";
 export * from "./llm/index.js";
 export * from "./log/index.js";
@@ -12,9 +24,7 @@ export * from "./observability/index.js";
 export * from "./registry/index.js";
 export * from "./runner/index.js";
 export * from "./server/index.js";
-export * from "./streams/index.js";
 export * from "./stt/index.js";
-export * from "./time/index.js";
 export * from "./tts/index.js";
 export * from "./vad/index.js";
 export * from "./voice/index.js";

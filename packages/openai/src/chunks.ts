@@ -1,6 +1,6 @@
 // Turns `chat.completion.chunk` objects into callwright's LLM parts: text deltas, tool calls
 // assembled from their deltas (by index), the finish reason, and the usage of the last chunk.
-import type { LlmPart } from "callwright";
+import type { LlmPart } from "@callwright/spec";
 
 /** The parts of a chunk we read (OpenAI's ChatCompletionChunk; servers vary in what they add). */
 export interface WireChunk {

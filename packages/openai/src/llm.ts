@@ -2,6 +2,16 @@
 // retries what is worth retrying before the first part, times out stalled servers, and drops
 // the HTTP request the moment the caller's AbortSignal fires (barge-in).
 import {
+  causeText,
+  decideRetry,
+  gaveUp,
+  retryAfterFromHeaders,
+  SseDecoder,
+  sleep,
+  timeoutError,
+  Watchdog,
+} from "@callwright/provider-utils";
+import {
   ClosedError,
   type LlmModel,
   type LlmPart,
@@ -10,48 +20,18 @@ import {
   type Logger,
   ProviderError,
   type WarmupOptions,
-} from "callwright";
+} from "@callwright/spec";
 import { ChunkAssembler, type WireChunk } from "./chunks.js";
-import { connectionError, httpError, retryAfterMs, streamError, timeoutError } from "./errors.js";
+import { connectionError, httpError, streamError } from "./errors.js";
 import { isOpenAI, type LLMOptions, type LLMSettings, resolveOptions } from "./options.js";
 import { chatCompletionsBody } from "./request.js";
-import { SseDecoder } from "./sse.js";
 
-type Attempt = { kind: "done" } | { kind: "failed"; error: ProviderError; retryAfterMs: number | undefined };
+type Attempt = { kind: "done" } | { kind: "failed"; error: ProviderError };
 
 const DONE: Attempt = { kind: "done" };
 
-function failed(error: ProviderError, retryAfterMs?: number): Attempt {
-  return { kind: "failed", error, retryAfterMs };
-}
-
-/** One timer at a time over a request; when it fires, the request is aborted with a timeout error. */
-class Watchdog {
-  #timer: NodeJS.Timeout | undefined;
-  #fired: ProviderError | undefined;
-
-  constructor(
-    private readonly controller: AbortController,
-    private readonly where: string,
-  ) {}
-
-  /** Aborts the request unless `clear()` or another `arm()` comes within `timeoutMs`. */
-  arm(what: string, timeoutMs: number, option: string): void {
-    this.clear();
-    this.#timer = setTimeout(() => {
-      this.#fired = timeoutError(what, timeoutMs, this.where, option);
-      this.controller.abort(this.#fired);
-    }, timeoutMs);
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
-
-  /** The timeout that aborted the request, if one did. */
-  get fired(): ProviderError | undefined {
-    return this.#fired;
-  }
+function failed(error: ProviderError): Attempt {
+  return { kind: "failed", error };
 }
 
 /**
@@ -115,12 +95,14 @@ export class LLM implements LlmModel {
       options.signal?.throwIfAborted();
       if (error instanceof ProviderError) throw error;
       if (controller.signal.aborted) {
-        throw timeoutError(
-          "no answer to GET /models",
-          this.#options.firstByteTimeoutMs,
-          this.#where,
-          "firstByteTimeoutMs",
-        );
+        throw timeoutError({
+          provider: "openai",
+          where: this.#where,
+          what: "no answer to GET /models",
+          timeoutMs: this.#options.firstByteTimeoutMs,
+          option: "firstByteTimeoutMs",
+          code: "llm_timeout",
+        });
       }
       if (error instanceof SyntaxError) return; // a model list that isn't JSON: nothing to check
       throw connectionError(error, this.#where);
@@ -145,32 +127,28 @@ export class LLM implements LlmModel {
       request.messages.reduce((n, m) => n + m.content.length, 0) +
       (request.tools === undefined ? 0 : JSON.stringify(request.tools).length);
 
+    const retry = {
+      maxRetries: this.#options.maxRetries,
+      baseDelayMs: this.#options.retryBaseDelayMs,
+      maxDelayMs: this.#options.maxRetryDelayMs,
+      totalBudgetMs: this.#options.retryBudgetMs,
+      jitterRatio: 0.25,
+    };
+    const startedAt = performance.now();
     for (let attempt = 0; ; attempt += 1) {
       const result = yield* this.#attempt(body, inputChars, signal);
       if (result.kind === "done") return;
       const { error } = result;
-      const attempts = attempt + 1;
-      if (!error.retryable || attempt >= this.#options.maxRetries) {
-        yield { type: "error", error: attempts > 1 ? gaveUp(error, attempts) : error };
-        return;
-      }
-      const delayMs = result.retryAfterMs ?? this.#backoffMs(attempt);
-      if (delayMs > this.#options.maxRetryDelayMs) {
-        yield {
-          type: "error",
-          error: gaveUp(
-            error,
-            attempts,
-            `the server asked to wait ${Math.round(delayMs)} ms, over maxRetryDelayMs`,
-          ),
-        };
+      const decision = decideRetry(error, attempt, performance.now() - startedAt, retry);
+      if (!decision.retry) {
+        yield { type: "error", error: gaveUp(error, attempt + 1, decision.reason) as Error };
         return;
       }
       this.#logger?.debug(
-        { code: error.code, status: error.status, delayMs, attempt: attempts },
+        { code: error.code, status: error.status, delayMs: decision.delayMs, attempt: attempt + 1 },
         "LLM request failed; retrying",
       );
-      await sleep(delayMs, signal);
+      await sleep(decision.delayMs, signal);
     }
   }
 
@@ -184,7 +162,12 @@ export class LLM implements LlmModel {
   /** One HTTP request. Yields parts; returns whether it failed before yielding any. */
   async *#attempt(body: string, inputChars: number, signal: AbortSignal): AsyncGenerator<LlmPart, Attempt> {
     const controller = new AbortController();
-    const watchdog = new Watchdog(controller, this.#where);
+    const watchdog = new Watchdog({
+      controller,
+      provider: "openai",
+      where: this.#where,
+      code: "llm_timeout",
+    });
     this.#inFlight.add(controller);
     try {
       watchdog.arm("no response headers", this.#options.firstByteTimeoutMs, "firstByteTimeoutMs");
@@ -208,8 +191,8 @@ export class LLM implements LlmModel {
         } catch {
           signal.throwIfAborted(); // otherwise the status says enough: a body that broke adds nothing
         }
-        const error = httpError(response.status, response.statusText, text, this.#where);
-        return failed(error, retryAfterMs(response.headers, Date.now()));
+        const retryAfterMs = retryAfterFromHeaders(response.headers);
+        return failed(httpError(response.status, response.statusText, text, this.#where, retryAfterMs));
       }
       if ((response.headers.get("content-type") ?? "").includes("application/json")) {
         return yield* this.#readWhole(response, inputChars, signal, watchdog);
@@ -345,11 +328,6 @@ export class LLM implements LlmModel {
     if (this.#options.organization !== undefined) headers["openai-organization"] = this.#options.organization;
     return headers;
   }
-
-  #backoffMs(retry: number): number {
-    const delay = Math.min(this.#options.maxRetryDelayMs, this.#options.retryBaseDelayMs * 2 ** retry);
-    return delay * (1 - Math.random() * 0.25);
-  }
 }
 
 /** How long to wait for the end of a body after `[DONE]`, to keep its connection for the next turn. */
@@ -372,17 +350,6 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, timeoutMs:
   } finally {
     clearTimeout(timer);
   }
-}
-
-function gaveUp(error: ProviderError, attempts: number, why?: string): ProviderError {
-  const reason = why ?? `gave up after ${attempts} attempts`;
-  return new ProviderError(`${error.message} (${reason})`, {
-    provider: error.provider,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    code: error.code,
-    retryable: error.retryable,
-    cause: error,
-  });
 }
 
 /** A non-streamed `chat.completion` read as one chunk. */
@@ -414,30 +381,4 @@ function describe(error: unknown): string {
   if (typeof error === "string") return error;
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === "string" ? message : JSON.stringify(error);
-}
-
-function causeText(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === "string") return cause.code;
-  if (typeof cause?.message === "string") return cause.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Waits, unless the signal aborts first (then throws its reason). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

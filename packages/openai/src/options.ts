@@ -1,5 +1,5 @@
 // Options of the OpenAI-compatible LLM, their defaults, and how the environment fills them in.
-import { ConfigError } from "callwright";
+import { ConfigError } from "@callwright/spec";
 
 /** Model ids OpenAI serves today; any other string works (Ollama's "llama3.2", a vLLM model...). */
 export type OpenAIModelId =
@@ -39,6 +39,8 @@ export interface LLMOptions {
   retryBaseDelayMs: number;
   /** Longest wait before a retry. A server asking for longer (`retry-after`) gets no retry. */
   maxRetryDelayMs: number;
+  /** All attempts and waits of one request together; a retry whose wait would end past it is not made. */
+  retryBudgetMs: number;
 }
 
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -56,6 +58,7 @@ export const defaultLLMOptions = {
   maxRetries: 2,
   retryBaseDelayMs: 250,
   maxRetryDelayMs: 10_000,
+  retryBudgetMs: 60_000,
 } as const satisfies LLMOptions;
 
 /** What `new LLM()` takes: any option; the rest comes from the environment, then the defaults. */
@@ -109,6 +112,7 @@ export function resolveOptions(settings: LLMSettings, env: NodeJS.ProcessEnv): L
     "idleTimeoutMs",
     "retryBaseDelayMs",
     "maxRetryDelayMs",
+    "retryBudgetMs",
   ] as const) {
     if (!(options[name] > 0))
       throw new ConfigError(`openai.LLM option ${name} must be a positive number of milliseconds`);

@@ -1,5 +1,5 @@
 // The request body of `POST /chat/completions`, from callwright's chat messages and tool specs.
-import type { ChatMessage, LlmRequest, ToolSpec } from "callwright";
+import type { ChatMessage, LlmRequest, ToolSpec } from "@callwright/spec";
 
 type WireMessage =
   | { role: "system"; content: string }

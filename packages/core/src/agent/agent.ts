@@ -1,25 +1,25 @@
+import { type Clock, systemClock, TypedEmitter } from "@callwright/provider-utils";
 import type {
   AgentState,
   AgentUiEvent,
   Call,
+  ChatMessage,
   Edge,
   EdgeConnection,
+  LlmModel,
   Participant,
+  SttModel,
+  TtsModel,
   TurnBreakdown,
-} from "../edge/types.js";
+  VadModel,
+} from "@callwright/spec";
 import { ClosedError, ConfigError } from "../errors/index.js";
-import { TypedEmitter } from "../events/index.js";
 import { ChatHistory } from "../llm/chat-history.js";
 import type { Tool } from "../llm/tool.js";
 import type { ToolCallRecord } from "../llm/tool-runner.js";
-import type { ChatMessage, LlmModel } from "../llm/types.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { MetricsCollector } from "../metrics/index.js";
-import type { SttModel } from "../stt/types.js";
-import { type Clock, systemClock } from "../time/clock.js";
-import type { TtsModel } from "../tts/types.js";
 import { EnergyVad } from "../vad/energy.js";
-import type { VadModel } from "../vad/types.js";
 import { resolveVoiceOptions, type VoiceOptions, type VoiceOptionsInput } from "../voice/options.js";
 import type { ReplyOutcome } from "../voice/reply.js";
 import { type ErrorSource, VoiceSession } from "../voice/voice-session.js";

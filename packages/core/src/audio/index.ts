@@ -8,7 +8,7 @@ export {
   frameRms,
   type Pcm16kMono,
   type Pcm48kMono,
-} from "./frame.js";
+} from "@callwright/spec";
 export { Framer, type FramerOptions } from "./framer.js";
 export { toMono } from "./mono.js";
 export {

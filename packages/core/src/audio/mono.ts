@@ -1,4 +1,4 @@
-import { type AudioFrame, audioFrame } from "./frame.js";
+import { type AudioFrame, audioFrame } from "@callwright/spec";
 
 /** The frame itself when mono; otherwise the average of its channels (a new frame). */
 export function toMono<Rate extends number>(frame: AudioFrame<Rate>): AudioFrame<Rate, 1> {

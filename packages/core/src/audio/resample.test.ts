@@ -1,5 +1,5 @@
+import { audioFrame } from "@callwright/spec";
 import { describe, expect, it } from "vitest";
-import { audioFrame } from "./frame.js";
 import { Resampler, resample } from "./resample.js";
 
 function sine(rateHz: number, freqHz: number, seconds: number, amplitude = 10000): Int16Array {

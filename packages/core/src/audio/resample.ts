@@ -1,4 +1,4 @@
-import { type AudioFrame, audioFrame } from "./frame.js";
+import { type AudioFrame, audioFrame } from "@callwright/spec";
 
 /** How the low-pass filter of a resampler is shaped. */
 export interface ResamplerQualityOptions {

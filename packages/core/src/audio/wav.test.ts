@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { audioFrame, frameDurationMs, frameRms } from "@callwright/spec";
 import { describe, expect, it } from "vitest";
-import { audioFrame, frameDurationMs, frameRms } from "./frame.js";
 import { readWav, writeWav } from "./wav.js";
 
 describe("WAV", () => {

@@ -1,4 +1,4 @@
-import { type AudioFrame, audioFrame } from "./frame.js";
+import { type AudioFrame, audioFrame } from "@callwright/spec";
 
 const PCM = 1;
 const IEEE_FLOAT = 3;

@@ -10,4 +10,4 @@ export type {
   EdgeJoinOptions,
   Participant,
   TurnBreakdown,
-} from "./types.js";
+} from "@callwright/spec";

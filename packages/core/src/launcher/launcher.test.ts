@@ -362,6 +362,9 @@ describe("AgentLauncher limits and closing", () => {
 describe("AgentLauncher drain and stop", () => {
   it("leaves no timer keeping the process alive after drain and stop", async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    // Vitest batches its task updates behind a 100 ms timer of its own; let a pending one fire so
+    // the count below holds only timers of this test.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const before = timers();
     const { launcher } = fakeLauncher({ drainTimeoutMs: 50 });
     await launcher.start();

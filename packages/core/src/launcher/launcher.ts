@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { TypedEmitter } from "@callwright/provider-utils";
+import type { Call, Edge, EdgeHttpRoutes } from "@callwright/spec";
 import type { Agent } from "../agent/agent.js";
-import type { Call, Edge, EdgeHttpRoutes } from "../edge/types.js";
 import type { CallwrightError } from "../errors/index.js";
-import { TypedEmitter } from "../events/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import type { SessionRecord, SessionRegistry } from "../registry/types.js";

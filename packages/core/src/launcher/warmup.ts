@@ -1,7 +1,8 @@
 // launcher warm-up: a dry-run agent created before the first session, which tells the launcher
 // its edge (and the edge's HTTP routes) and has its models and connections warmed, then closed.
+
+import type { Edge, EdgeHttpRoutes } from "@callwright/spec";
 import type { Agent } from "../agent/agent.js";
-import type { Edge, EdgeHttpRoutes } from "../edge/types.js";
 import { CallwrightError, ClosedError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import { closeAgent, newAgent } from "./agents.js";

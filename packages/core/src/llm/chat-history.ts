@@ -1,4 +1,4 @@
-import type { ChatMessage } from "./types.js";
+import type { ChatMessage } from "@callwright/spec";
 
 /**
  * The conversation of one session (the ChatContext): the system prompt and every message since.

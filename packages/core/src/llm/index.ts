@@ -1,5 +1,15 @@
 // Language models: the streaming chat interface with tool calls, tools, the conversation
 // history, and the metered tool loop every reply runs through.
+
+export type {
+  ChatMessage,
+  LlmModel,
+  LlmPart,
+  LlmRequest,
+  LlmStreamOptions,
+  ToolCall,
+  ToolSpec,
+} from "@callwright/spec";
 export { ChatHistory } from "./chat-history.js";
 export { type LlmCallStats, meteredLlmStream } from "./metered.js";
 export { type Tool, type ToolContext, tool, toolSpec } from "./tool.js";
@@ -11,12 +21,3 @@ export {
   runLlm,
   type ToolCallRecord,
 } from "./tool-runner.js";
-export type {
-  ChatMessage,
-  LlmModel,
-  LlmPart,
-  LlmRequest,
-  LlmStreamOptions,
-  ToolCall,
-  ToolSpec,
-} from "./types.js";

@@ -1,8 +1,8 @@
+import type { LlmModel, LlmPart } from "@callwright/spec";
 import { describe, expect, it } from "vitest";
 import { MetricsCollector } from "../metrics/collector.js";
 import { FakeClock } from "../testing/fake-clock.js";
 import { meteredLlmStream } from "./metered.js";
-import type { LlmModel, LlmPart } from "./types.js";
 
 /** A model whose parts arrive at given clock times. */
 function timed(clock: FakeClock, parts: [number, LlmPart][], options: { throwAt?: number } = {}): LlmModel {

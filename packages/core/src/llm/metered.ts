@@ -1,10 +1,10 @@
+import type { Clock } from "@callwright/provider-utils";
+import { abortable } from "@callwright/provider-utils";
+import type { LlmModel, LlmPart, LlmRequest } from "@callwright/spec";
 import { isAbortError, ProviderError } from "../errors/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
-import { abortable } from "../streams/abortable.js";
-import type { Clock } from "../time/clock.js";
-import type { LlmModel, LlmPart, LlmRequest } from "./types.js";
 
-/** What one LLM request measured (design/voice-loop.md has the definitions). */
+/** What one LLM request measured (docs/voice-loop.md has the definitions). */
 export interface LlmCallStats {
   /** Request sent → first text or tool-call delta, ms. */
   firstTokenMs: number | undefined;

@@ -1,12 +1,12 @@
+import { systemClock } from "@callwright/provider-utils";
+import type { ChatMessage } from "@callwright/spec";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { silentLogger } from "../log/index.js";
 import { MetricsCollector } from "../metrics/collector.js";
 import { FakeLLM } from "../testing/fake-llm.js";
-import { systemClock } from "../time/clock.js";
 import { tool } from "./tool.js";
 import { runLlm } from "./tool-runner.js";
-import type { ChatMessage } from "./types.js";
 
 const add = tool({
   name: "add",

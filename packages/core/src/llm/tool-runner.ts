@@ -1,11 +1,11 @@
+import type { Clock } from "@callwright/provider-utils";
+import type { ChatMessage, LlmModel, ToolCall, ToolSpec } from "@callwright/spec";
 import { z } from "zod";
 import { isAbortError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
-import type { Clock } from "../time/clock.js";
 import { type LlmCallStats, meteredLlmStream } from "./metered.js";
 import { type Tool, toolSpec } from "./tool.js";
-import type { ChatMessage, LlmModel, ToolCall, ToolSpec } from "./types.js";
 
 /** Options of the LLM loop (steps of model calls and tool runs). */
 export interface LlmLoopOptions {

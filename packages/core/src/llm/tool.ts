@@ -1,6 +1,6 @@
+import type { ToolSpec } from "@callwright/spec";
 import { z } from "zod";
 import type { Logger } from "../log/index.js";
-import type { ToolSpec } from "./types.js";
 
 /** What a tool's `execute` gets besides its arguments. */
 export interface ToolContext {

@@ -3,7 +3,7 @@
 import { type Level, type Logger as PinoLogger, pino } from "pino";
 import { ConfigError } from "../errors/index.js";
 
-export type Logger = PinoLogger;
+export type { Logger } from "@callwright/spec";
 
 /** The level names the CLI and environment accept, case-insensitive. */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
@@ -34,7 +34,7 @@ export interface CreateLoggerOptions {
 }
 
 /** A JSON logger on stdout (pretty output is left to `pino-pretty` in the user's pipe). */
-export function createLogger(options: CreateLoggerOptions = {}): Logger {
+export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
   return pino({
     level: options.level ?? "info",
     ...(options.name === undefined ? {} : { name: options.name }),
@@ -44,4 +44,4 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
 }
 
 /** A logger that drops everything; the default for components created outside a server. */
-export const silentLogger: Logger = pino({ level: "silent" });
+export const silentLogger: PinoLogger = pino({ level: "silent" });

@@ -1,3 +1,4 @@
+import type { TurnBreakdown } from "@callwright/spec";
 import {
   type Attributes,
   type Context,
@@ -15,7 +16,6 @@ import {
   type TracerProvider,
   trace,
 } from "@opentelemetry/api";
-import type { TurnBreakdown } from "../edge/types.js";
 import type { MetricSample } from "../metrics/index.js";
 import { followSessions, type ObservedLauncher } from "./follow-sessions.js";
 import { COUNTER_METRICS, LATENCY_BUCKETS_S, LATENCY_METRICS, START_BUCKETS_S } from "./metric-names.js";

@@ -1,6 +1,6 @@
+import { TypedEmitter } from "@callwright/provider-utils";
 import { Redis } from "ioredis";
 import { CallwrightError, ClosedError, ConfigError } from "../errors/index.js";
-import { TypedEmitter } from "../events/index.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { LIST_CALL_LUA, REFRESH_LUA, REQUEST_CLOSE_LUA, RESERVE_LUA } from "./redis-scripts.js";
 import type { ReserveResult, SessionRecord, SessionRegistry } from "./types.js";

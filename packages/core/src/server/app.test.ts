@@ -1,9 +1,10 @@
 // The session routes on the user's own Fastify instance, the routes plugin by hand, the
 // edge's routes, and the server over a real socket on 127.0.0.1.
+
+import type { EdgeHttpRoutes } from "@callwright/spec";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../agent/agent.js";
-import type { EdgeHttpRoutes } from "../edge/types.js";
 import { HttpError } from "../errors/index.js";
 import { AgentLauncher } from "../launcher/launcher.js";
 import { silentLogger } from "../log/index.js";

@@ -3,8 +3,8 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from "fastify";
+import type { Logger as PinoLogger } from "pino";
 import type { AgentLauncher } from "../launcher/launcher.js";
-import type { Logger } from "../log/index.js";
 import { corsHook } from "./cors.js";
 import { answerFor } from "./errors.js";
 import { resolveServeOptions, type ServeOptions } from "./options.js";
@@ -15,7 +15,7 @@ export interface BuildServerOptions {
    * The HTTP server's logger (Fastify's). Default none (silent). Requests are logged one by one
    * only when its level is debug or lower, so the hot path stays lean at info.
    */
-  httpLogger?: Logger;
+  httpLogger?: PinoLogger;
   /** Whether `ready()`/`listen()` wait for the agent's warm-up. Default true (see CallwrightRoutesOptions). */
   awaitWarmup?: boolean;
 }

@@ -1,8 +1,7 @@
-import type { AudioFrame } from "../audio/frame.js";
-import { frameDurationMs } from "../audio/frame.js";
+import type { Clock } from "@callwright/provider-utils";
+import type { AudioFrame, SttPart, SttStream } from "@callwright/spec";
+import { frameDurationMs } from "@callwright/spec";
 import type { MetricsCollector } from "../metrics/collector.js";
-import type { Clock } from "../time/clock.js";
-import type { SttPart, SttStream } from "./types.js";
 
 /** A final transcript, with when it arrived. */
 export type MeteredSttPart = SttPart & { receivedAt: number };

@@ -1,5 +1,4 @@
-import { abortError } from "../streams/abortable.js";
-import { type Clock, systemClock } from "../time/clock.js";
+import { abortError, type Clock, systemClock } from "@callwright/provider-utils";
 
 /**
  * Waits `ms` on `clock` (resolves at once for 0); rejects with an AbortError when `signal`

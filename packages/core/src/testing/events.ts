@@ -1,5 +1,5 @@
+import type { EventMap, TypedEmitter } from "@callwright/provider-utils";
 import type { AgentEvents } from "../agent/agent.js";
-import type { EventMap, TypedEmitter } from "../events/index.js";
 
 /**
  * Resolves with the arguments of the next `event` for which `predicate` holds; rejects after

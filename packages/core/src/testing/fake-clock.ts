@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from "../time/clock.js";
+import type { Clock, TimerHandle } from "@callwright/provider-utils";
 
 interface FakeTimer {
   readonly id: number;

@@ -1,4 +1,4 @@
-import { type AudioFrame, audioFrame } from "../audio/frame.js";
+import { TypedEmitter } from "@callwright/provider-utils";
 import type {
   AgentUiEvent,
   Call,
@@ -7,8 +7,8 @@ import type {
   EdgeConnectionEvents,
   EdgeJoinOptions,
   Participant,
-} from "../edge/types.js";
-import { TypedEmitter } from "../events/index.js";
+} from "@callwright/spec";
+import { type AudioFrame, audioFrame } from "@callwright/spec";
 
 export interface FakeEdgeOptions {
   /** Rate the fake connection asks agent audio in. Default 48000. */

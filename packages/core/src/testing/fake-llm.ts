@@ -1,5 +1,5 @@
-import type { LlmModel, LlmPart, LlmRequest, LlmStreamOptions } from "../llm/types.js";
-import { type Clock, systemClock } from "../time/clock.js";
+import { type Clock, systemClock } from "@callwright/provider-utils";
+import type { LlmModel, LlmPart, LlmRequest, LlmStreamOptions } from "@callwright/spec";
 import { delay } from "./delay.js";
 
 /** One scripted model answer. A string is a plain text reply. */

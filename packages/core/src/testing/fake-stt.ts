@@ -1,8 +1,6 @@
-import type { AudioFrame } from "../audio/frame.js";
-import { frameDurationMs } from "../audio/frame.js";
-import { AsyncQueue } from "../streams/async-queue.js";
-import type { SttModel, SttPart, SttStream, SttStreamOptions } from "../stt/types.js";
-import { type Clock, systemClock, type TimerHandle } from "../time/clock.js";
+import { AsyncQueue, type Clock, systemClock, type TimerHandle } from "@callwright/provider-utils";
+import type { AudioFrame, SttModel, SttPart, SttStream, SttStreamOptions } from "@callwright/spec";
+import { frameDurationMs } from "@callwright/spec";
 
 /** What the fake hears in one speech segment (one `flush`). A string is the final text. */
 export type FakeSttSegment =

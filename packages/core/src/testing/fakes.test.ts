@@ -1,8 +1,8 @@
+import type { SttPart } from "@callwright/spec";
+import { audioFrame, frameDurationMs } from "@callwright/spec";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { audioFrame, frameDurationMs } from "../audio/frame.js";
 import { tool } from "../llm/tool.js";
-import type { SttPart } from "../stt/types.js";
 import { FakeLLM } from "./fake-llm.js";
 import { FakeSTT } from "./fake-stt.js";
 import { FakeTTS } from "./fake-tts.js";

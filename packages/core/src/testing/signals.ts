@@ -1,4 +1,4 @@
-import { type AudioFrame, audioFrame } from "../audio/frame.js";
+import { type AudioFrame, audioFrame } from "@callwright/spec";
 
 export interface SignalOptions {
   durationMs: number;

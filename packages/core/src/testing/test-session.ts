@@ -1,10 +1,10 @@
+import { systemClock } from "@callwright/provider-utils";
+import type { ChatMessage, LlmModel } from "@callwright/spec";
 import { ChatHistory } from "../llm/chat-history.js";
 import type { Tool } from "../llm/tool.js";
 import { defaultLlmLoopOptions, runLlm, type ToolCallRecord } from "../llm/tool-runner.js";
-import type { ChatMessage, LlmModel } from "../llm/types.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { MetricsCollector } from "../metrics/collector.js";
-import { systemClock } from "../time/clock.js";
 
 export interface TestSessionOptions {
   llm: LlmModel;

@@ -1,4 +1,4 @@
-import type { VadModel, VadStream } from "./types.js";
+import type { VadModel, VadStream } from "@callwright/spec";
 
 /** How the energy detector judges a frame. */
 export interface EnergyVadOptions {

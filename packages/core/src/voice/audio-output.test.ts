@@ -1,7 +1,7 @@
+import type { TimerHandle } from "@callwright/provider-utils";
+import { type AudioFrame, audioFrame } from "@callwright/spec";
 import { describe, expect, it } from "vitest";
-import { type AudioFrame, audioFrame } from "../audio/frame.js";
 import { FakeClock } from "../testing/fake-clock.js";
-import type { TimerHandle } from "../time/clock.js";
 import { AudioOutput, type PlaybackOwner } from "./audio-output.js";
 
 const frame20 = (): AudioFrame => audioFrame(new Int16Array(960), 48000);

@@ -1,6 +1,6 @@
-import type { AudioFrame } from "../audio/frame.js";
-import { frameDurationMs } from "../audio/frame.js";
-import { type Clock, Timer } from "../time/clock.js";
+import { type Clock, Timer } from "@callwright/provider-utils";
+import type { AudioFrame } from "@callwright/spec";
+import { frameDurationMs } from "@callwright/spec";
 
 /** Who queued audio: told as each of its frames goes out, and when its audio has played. */
 export interface PlaybackOwner {

@@ -1,13 +1,12 @@
-import { type AudioFrame, audioFrame, frameDurationMs } from "../audio/frame.js";
+import { type Clock, Timer } from "@callwright/provider-utils";
+import type { SttModel, VadModel } from "@callwright/spec";
+import { type AudioFrame, audioFrame, frameDurationMs } from "@callwright/spec";
 import { toMono } from "../audio/mono.js";
 import { Resampler } from "../audio/resample.js";
 import { ProviderError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 import { MeteredSttStream } from "../stt/metered.js";
-import type { SttModel } from "../stt/types.js";
-import { type Clock, Timer } from "../time/clock.js";
-import type { VadModel } from "../vad/types.js";
 import { VadDetector, type VadEvent, type VadOptions } from "./vad-detector.js";
 
 /** What one participant's audio tells the turn logic. Segment ids are per participant. */

@@ -1,5 +1,5 @@
+import type { VadModel } from "@callwright/spec";
 import { describe, expect, it } from "vitest";
-import type { VadModel } from "../vad/types.js";
 import { defaultVadOptions, VadDetector, type VadEvent } from "./vad-detector.js";
 
 /** A model that answers from a script of probabilities, one per 10 ms frame (160 samples). */

@@ -91,7 +91,8 @@ export interface LocalEdgeRoutesOptions {
 /** The routes plugin for `hub`. */
 export function localEdgeRoutes(hub: CallHub, options: LocalEdgeRoutesOptions = {}): FastifyPluginAsync {
   return async (app) => {
-    hub.adoptLogger((app.log as Logger).child({ component: "local-edge" }));
+    // Fastify's logger is pino, whose type here omits `bindings()`.
+    hub.adoptLogger((app.log as unknown as Logger).child({ component: "local-edge" }));
     app.addHook("onClose", async () => hub.endAllCalls("the server is shutting down"));
 
     app.setErrorHandler((error: FastifyError & { detail?: unknown }, request, reply) => {

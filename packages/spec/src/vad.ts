@@ -1,10 +1,6 @@
-import type { Logger } from "../log/index.js";
-
-/** Options every provider's `warmup()` gets. */
-export interface WarmupOptions {
-  signal?: AbortSignal;
-  logger?: Logger;
-}
+// Voice activity detection: a model answers "how likely is speech in this frame"; the core
+// applies the hysteresis (thresholds, minimum speech and silence, prefix padding).
+import type { WarmupOptions } from "./log.js";
 
 /**
  * A voice activity model: speech probability per fixed-size frame. The core applies the

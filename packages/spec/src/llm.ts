@@ -1,4 +1,5 @@
-import type { WarmupOptions } from "../vad/types.js";
+// Language models: a streaming chat interface with tool calls; parts out as a tagged union.
+import type { WarmupOptions } from "./log.js";
 
 /** A tool call the model asked for. `arguments` is the JSON text the model produced. */
 export interface ToolCall {
@@ -7,9 +8,24 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** A picture attached to a user message (a video frame when the user spoke). */
+export interface ChatImage {
+  mediaType: "image/jpeg" | "image/png";
+  /** The encoded image. */
+  data: Uint8Array;
+  widthPx?: number;
+  heightPx?: number;
+}
+
 export type ChatMessage =
   | { role: "system"; content: string }
-  | { role: "user"; content: string; participantId?: string }
+  | {
+      role: "user";
+      content: string;
+      participantId?: string;
+      /** Pictures that go with the words; a model that cannot see ignores them. */
+      images?: readonly ChatImage[];
+    }
   | {
       role: "assistant";
       content: string;

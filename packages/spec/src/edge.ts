@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from "fastify";
-import type { AudioFrame } from "../audio/frame.js";
-import type { Logger } from "../log/index.js";
-import type { WarmupOptions } from "../vad/types.js";
+// Edges: how an agent is present in a call (audio in per participant, one paced audio out,
+// joins and leaves, UI events), vendor-neutral: Stream's SFU, the local browser edge, a fake.
+import type { AudioFrame } from "./audio.js";
+import type { Logger, WarmupOptions } from "./log.js";
 
 /** A call on an edge network: what `agent.createCall(type, id)` returns. */
 export interface Call {
@@ -15,7 +15,7 @@ export interface Participant {
   readonly name?: string;
 }
 
-/** The agent's turn state (design/voice-loop.md). */
+/** The agent's turn state (docs/voice-loop.md). */
 export type AgentState = "idle" | "listening" | "user_speaking" | "thinking" | "agent_speaking";
 
 /** Where one turn's time went, in ms (null where the stage did not run, e.g. no LLM call). */
@@ -95,11 +95,22 @@ export interface EdgeConnection {
   close(): Promise<void>;
 }
 
-/** Routes an edge serves on the agent server (signalling, a demo page), registered once. */
+/**
+ * A Fastify plugin (`FastifyPluginAsync`), typed without Fastify's types so the spec has no
+ * dependency: write it as `const plugin: FastifyPluginAsync = async (app) => {...}`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Fastify's instance type, which the spec cannot name
+export type EdgeRoutesPlugin = (app: any, options: any) => Promise<void>;
+
+/**
+ * Routes an edge serves on the agent server (signalling, a demo page), registered once. Every
+ * route whose path has a `:call_id` parameter is guarded by the server's join check
+ * (docs/security.md): an edge never has to remember to check who may join a call.
+ */
 export interface EdgeHttpRoutes {
   /** Unique per edge kind, so a server registers each kind once. */
   readonly name: string;
-  readonly plugin: FastifyPluginAsync;
+  readonly plugin: EdgeRoutesPlugin;
 }
 
 /** A vendor-neutral edge network: Stream's SFU, the local browser edge, a test fake. */

@@ -1,5 +1,6 @@
-import type { AudioFrame } from "../audio/frame.js";
-import type { WarmupOptions } from "../vad/types.js";
+// Speech to text: a streaming recognition session per participant; parts out as a tagged union.
+import type { AudioFrame } from "./audio.js";
+import type { WarmupOptions } from "./log.js";
 
 /** Parts a recognition stream yields. An error mid-stream is a part, not a throw. */
 export type SttPart =
@@ -12,6 +13,11 @@ export type SttPart =
   | { type: "final"; text: string; segmentEnd: boolean; confidence?: number }
   /** The provider's own voice detection heard speech start (optional; the core has a VAD). */
   | { type: "speech_started" }
+  /**
+   * The provider's own endpointing says the speaker finished (Deepgram's `speech_final` or
+   * `UtteranceEnd`). Optional; the core's end-of-turn decision weighs it when present.
+   */
+  | { type: "speech_ended" }
   /** Something failed. `recoverable` false means the stream is over. */
   | { type: "error"; error: Error; recoverable: boolean };
 

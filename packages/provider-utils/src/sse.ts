@@ -67,3 +67,31 @@ export class SseDecoder {
     // "id" and "retry" matter to EventSource reconnection only; a chat stream is never resumed.
   }
 }
+
+/**
+ * The events of a server-sent event body, in order, including one left without a closing blank
+ * line at the end. Cancelling the iteration (break, abort) cancels the body.
+ */
+export async function* readSseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const sse = new SseDecoder();
+  let done = false;
+  try {
+    for (;;) {
+      const read = await reader.read();
+      if (read.done) {
+        done = true;
+        yield* [...sse.push(decoder.decode()), ...sse.end()];
+        return;
+      }
+      yield* sse.push(decoder.decode(read.value, { stream: true }));
+    }
+  } finally {
+    if (!done) {
+      reader.cancel().catch(() => {
+        // A body that already failed rejects again when cancelled; nothing is left to release.
+      });
+    }
+  }
+}

@@ -1,3 +1,5 @@
+// The audio frame every plugin hands in or out: 16-bit PCM, its rate and channels in the type.
+
 /**
  * One chunk of 16-bit PCM audio. Samples are interleaved when `channels` > 1. The sample rate and
  * channel count are part of the type, so a 16 kHz mono frame cannot be handed where 48 kHz is
