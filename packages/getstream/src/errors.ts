@@ -1,6 +1,6 @@
-// The plugin's errors, on core's error classes (the one place this package reaches into core's
-// runtime; it moves to @callwright/spec when that package lands).
-import { ClosedError, ConfigError, ProviderError } from "callwright";
+// The plugin's errors, on the spec's typed errors: a StreamError is a ProviderError whose `kind`
+// (auth, connection, server...) says whether trying again may help, with Stream's own code.
+import { ClosedError, ConfigError, ProviderError, type ProviderErrorKind } from "@callwright/spec";
 
 export { ClosedError, ConfigError };
 
@@ -13,9 +13,7 @@ export type StreamErrorCode =
   | "sfu_join"
   /** An SFU RPC (Twirp) call failed. */
   | "sfu_rpc"
-  /** The SFU reported an error on the signalling socket. */
-  | "sfu_error"
-  /** The signalling socket dropped or went silent. */
+  /** The SFU reported an error on the signalling socket, or the link dropped or went silent. */
   | "sfu_connection";
 
 /** Something Stream (coordinator or SFU) did or refused; `retryable` says whether trying again may help. */
@@ -28,16 +26,27 @@ export class StreamError extends ProviderError {
     message: string,
     options: {
       code: StreamErrorCode;
+      kind?: ProviderErrorKind;
       status?: number;
       remoteCode?: number;
       retryable?: boolean;
       cause?: unknown;
     },
   ) {
+    const kind =
+      options.kind ??
+      (options.code === "stream_auth"
+        ? "auth"
+        : options.status === undefined
+          ? options.retryable
+            ? "connection"
+            : "server"
+          : undefined);
     super(message, {
       provider: "getstream",
       code: options.code,
       retryable: options.retryable ?? false,
+      ...(kind === undefined ? {} : { kind }),
       ...(options.status === undefined ? {} : { status: options.status }),
       ...(options.cause === undefined ? {} : { cause: options.cause }),
     });

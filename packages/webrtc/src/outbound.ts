@@ -4,7 +4,7 @@
 // first packet of the new talk spurt carries the marker bit, so the browser's jitter buffer
 // keeps its timing right.
 import { randomInt } from "node:crypto";
-import type { AudioFrame } from "callwright";
+import type { AudioFrame } from "@callwright/spec";
 import { OPUS_RTP_CLOCK_HZ, OPUS_SAMPLE_RATES, OpusEncoder, type OpusSampleRateHz } from "./opus.js";
 import { buildRtp } from "./rtp.js";
 

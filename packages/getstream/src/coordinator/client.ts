@@ -1,6 +1,7 @@
 // Stream's coordinator, the REST API in front of calls: users, get-or-create a call, join it (which
 // hands back the SFU's address and token), custom events. JSON over HTTPS, authenticated with a
 // JWT in `Authorization` (no "Bearer"), `stream-auth-type: jwt` and `?api_key=`.
+import { type RetryOptions, withRetry } from "@callwright/provider-utils";
 import { StreamError } from "../errors.js";
 import { StreamTokens } from "./jwt.js";
 
@@ -11,6 +12,8 @@ export interface CoordinatorOptions {
   baseUrl: string;
   /** Longest wait for one REST call. */
   requestTimeoutMs: number;
+  /** Retries of a call that failed in a way worth retrying (429, 5xx, no answer). Default 2 retries from 250 ms. */
+  retry?: Partial<RetryOptions>;
 }
 
 export interface StreamUser {
@@ -113,7 +116,19 @@ export class CoordinatorClient {
     });
   }
 
-  async #request(
+  /** One REST call, retried (with backoff, jitter and a budget) while Stream's answer says it may help. */
+  #request(
+    method: "GET" | "POST" | "PATCH",
+    path: string,
+    options: { token: string; body?: unknown; signal?: AbortSignal | undefined },
+  ): Promise<unknown> {
+    return withRetry(() => this.#attempt(method, path, options), {
+      ...this.#options.retry,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+
+  async #attempt(
     method: "GET" | "POST" | "PATCH",
     path: string,
     options: { token: string; body?: unknown; signal?: AbortSignal | undefined },

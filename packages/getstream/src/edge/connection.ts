@@ -2,19 +2,20 @@
 // the link drops or the SFU asks for a rejoin (bounded), participants kept across rejoins (no
 // spurious leave/join), the agent's UI events sent as Stream custom events (5 KB each at most).
 
-import type { RtcPeerFactory } from "@callwright/webrtc";
-import { Emitter, OutboundAudio } from "@callwright/webrtc";
-import type {
-  AgentUiEvent,
-  AudioFrame,
-  Call,
-  EdgeConnection,
-  EdgeConnectionEvents,
-  Logger,
-  Participant,
-} from "callwright";
+import { isRetryable, sleep, TypedEmitter } from "@callwright/provider-utils";
+import {
+  type AgentUiEvent,
+  type AudioFrame,
+  type Call,
+  type EdgeConnection,
+  type EdgeConnectionEvents,
+  type Logger,
+  type Participant,
+  ProviderError,
+} from "@callwright/spec";
+import { OutboundAudio, type RtcPeerFactory } from "@callwright/webrtc";
 import { type CoordinatorClient, MAX_CUSTOM_EVENT_BYTES } from "../coordinator/client.js";
-import { StreamError } from "../errors.js";
+import type { StreamError } from "../errors.js";
 import type { SfuParticipant } from "../sfu/participants.js";
 import { SfuSession, type SfuSessionEnd } from "../sfu/session.js";
 import type { StreamEdgeOptions } from "./options.js";
@@ -40,7 +41,7 @@ export class StreamEdgeConnection implements EdgeConnection {
   /** Everyone else in the call, by Stream session id. */
   readonly participants = new Map<string, Participant>();
   readonly #deps: StreamConnectionDeps;
-  readonly #events: Emitter<EdgeConnectionEvents>;
+  readonly #events: TypedEmitter<EdgeConnectionEvents>;
   readonly #outbound: OutboundAudio;
   #session: SfuSession | undefined;
   #rejoins = 0;
@@ -55,7 +56,9 @@ export class StreamEdgeConnection implements EdgeConnection {
     this.#deps = deps;
     this.call = deps.call;
     this.outputSampleRateHz = deps.options.outputSampleRateHz;
-    this.#events = new Emitter<EdgeConnectionEvents>();
+    this.#events = new TypedEmitter<EdgeConnectionEvents>((error, event) =>
+      deps.logger.error({ err: error, event }, "a Stream edge connection listener threw"),
+    );
     this.#outbound = new OutboundAudio({
       bitrateBps: deps.options.opusBitrateBps,
       complexity: deps.options.opusComplexity,
@@ -75,8 +78,7 @@ export class StreamEdgeConnection implements EdgeConnection {
         return connection;
       } catch (error) {
         attempt += 1;
-        const retryable = error instanceof StreamError && error.retryable;
-        if (!retryable || attempt > deps.options.maxRejoinAttempts || signal.aborted) {
+        if (!isRetryable(error) || attempt > deps.options.maxRejoinAttempts || signal.aborted) {
           connection.#closed = true;
           connection.#abort.abort();
           throw error;
@@ -260,7 +262,7 @@ export class StreamEdgeConnection implements EdgeConnection {
         if (this.#closed || signal.aborted) return;
         last = error;
         logger.warn({ err: error, attempt }, "rejoining the Stream call failed");
-        if (error instanceof StreamError && !error.retryable && error.streamCode === "stream_auth") break;
+        if (error instanceof ProviderError && error.kind === "auth") break;
       }
     }
     this.#end(
@@ -301,22 +303,4 @@ export function fitCustomEvent(event: AgentUiEvent): Record<string, unknown> | u
     custom.truncated = true;
   }
   return size() <= MAX_CUSTOM_EVENT_BYTES ? custom : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -163,6 +163,7 @@ describe("getstream.Edge against FakeStream", () => {
     fake.sfu.dropSocket("agent");
     await until(() => agent.events.length > 0, 5000, "closed");
     expect(agent.events[0]).toMatch(/^closed:lost the Stream call .* after 3 attempts/);
-    expect(fake.requests.filter((r) => r.path.endsWith("/join")).length - joinsBefore).toBe(3);
+    // 3 rejoins, each a join call tried 3 times (2 retries of a 503) before giving up.
+    expect(fake.requests.filter((r) => r.path.endsWith("/join")).length - joinsBefore).toBe(9);
   });
 });

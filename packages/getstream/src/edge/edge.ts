@@ -1,7 +1,14 @@
 // `getstream.Edge`: the agent joins Stream Video calls as a participant. Credentials come from
 // STREAM_API_KEY / STREAM_API_SECRET (and STREAM_BASE_URL), checked at warm-up.
+
+import type {
+  Call,
+  Edge as CoreEdge,
+  EdgeConnection,
+  EdgeJoinOptions,
+  WarmupOptions,
+} from "@callwright/spec";
 import { NodeDataChannelBackend, preloadOpus, type RtcPeerFactory } from "@callwright/webrtc";
-import type { Call, Edge as CoreEdge, EdgeConnection, EdgeJoinOptions, WarmupOptions } from "callwright";
 import { CoordinatorClient } from "../coordinator/client.js";
 import { ClosedError, ConfigError } from "../errors.js";
 import { StreamEdgeConnection } from "./connection.js";
@@ -169,6 +176,7 @@ export class Edge implements CoreEdge {
       apiSecret,
       baseUrl: url.toString(),
       requestTimeoutMs: this.options.requestTimeoutMs,
+      retry: this.options.requestRetry,
     });
     return this.#coordinator;
   }

@@ -1,4 +1,5 @@
 // Options of the Stream edge, with their defaults and the environment variables they come from.
+import type { RetryOptions } from "@callwright/provider-utils";
 import type { OpusSampleRateHz } from "@callwright/webrtc";
 import { defaultSfuSessionTimingOptions, type SfuSessionTimingOptions } from "../sfu/session.js";
 
@@ -13,6 +14,8 @@ export interface StreamEdgeOptions extends SfuSessionTimingOptions {
   demoBaseUrl: string;
   /** Longest wait for one coordinator REST call. */
   requestTimeoutMs: number;
+  /** Retries of a coordinator call that failed in a way worth retrying (429, 5xx, no answer). */
+  requestRetry: Partial<RetryOptions>;
   /** A dropped link or a retryable SFU error rejoins at most this many times in a row. */
   maxRejoinAttempts: number;
   /** Wait before the first rejoin; doubled for each next one. */
@@ -43,6 +46,7 @@ export const defaultStreamEdgeOptions = {
   baseUrl: "https://video.stream-io-api.com",
   demoBaseUrl: "https://pronto.getstream.io",
   requestTimeoutMs: 10_000,
+  requestRetry: { maxRetries: 2, baseDelayMs: 250, totalBudgetMs: 15_000 },
   maxRejoinAttempts: 3,
   rejoinBackoffMs: 250,
   inputSampleRateHz: 16000,

@@ -59,6 +59,7 @@ export function fastEdge(fake: FakeStream, options: GetstreamEdgeOptions = {}): 
     env: fake.env,
     bindAddress: "127.0.0.1",
     rejoinBackoffMs: 20,
+    requestRetry: { maxRetries: 2, baseDelayMs: 10 },
     ...options,
   });
 }

@@ -38,6 +38,19 @@ describe("credentials", () => {
     await expect(badKey.warmup()).rejects.toThrow(/STREAM_API_KEY is not a key Stream knows/);
   });
 
+  test("a 429 is retried with backoff; the fake kit's bad-key switch fails warm-up naming STREAM_API_KEY", async () => {
+    const edge = new Edge({ env: fake.env, requestRetry: { maxRetries: 2, baseDelayMs: 10 } });
+    fake.faults.rateLimitNext = 2;
+    await expect(edge.warmup()).resolves.toBeUndefined();
+    expect(fake.faults.rateLimitNext).toBe(0);
+    fake.faults.badKey = true;
+    try {
+      await expect(edge.warmup()).rejects.toThrow(/STREAM_API_KEY is not a key Stream knows/);
+    } finally {
+      fake.faults.badKey = false;
+    }
+  });
+
   test("the fake coordinator answers 401 to a token signed with another secret, an expired one, and none", async () => {
     const url = `${fake.baseUrl}/api/v2/app?api_key=${fake.apiKey}`;
     const call = (authorization: string) =>

@@ -5,6 +5,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { create, fromBinary, fromJson, type MessageInitShape, toBinary, toJson } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { FakeSocket } from "@callwright/provider-utils/testing";
 import {
   isRtcp,
   type RtcConfig,
@@ -14,7 +15,6 @@ import {
   sdpMediaSections,
   splitCandidates,
 } from "@callwright/webrtc";
-import type WebSocket from "ws";
 import { verifyJwt } from "../coordinator/jwt.js";
 import { events, models } from "../proto/index.js";
 import { TWIRP_METHODS, TWIRP_SERVICE, type TwirpMethod } from "../sfu/twirp.js";
@@ -63,7 +63,7 @@ class SfuSessionState {
     readonly sessionId: string,
     readonly name: string,
     readonly trackLookupPrefix: string,
-    readonly ws: WebSocket,
+    readonly ws: FakeSocket,
   ) {}
 
   participant(): MessageInitShape<typeof models.ParticipantSchema> {
@@ -100,17 +100,17 @@ export class FakeSfu {
   // ---- signalling ----
 
   /** Takes a new signalling socket; the first frame must be a JoinRequest. */
-  accept(ws: WebSocket): void {
+  accept(ws: FakeSocket): void {
     let session: SfuSessionState | undefined;
     const timer = setTimeout(() => ws.close(4000, "no JoinRequest"), this.#options.joinRequestTimeoutMs);
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) {
+    ws.onMessage((message) => {
+      if (!message.binary) {
         ws.close(1003, "binary protobuf only");
         return;
       }
       let request: events.SfuRequest;
       try {
-        request = fromBinary(events.SfuRequestSchema, data);
+        request = fromBinary(events.SfuRequestSchema, message.data);
       } catch {
         ws.close(1007, "not an SfuRequest");
         return;
@@ -137,14 +137,13 @@ export class FakeSfu {
         ws.close(1000, "left");
       }
     });
-    ws.on("close", () => {
+    void ws.closed.then(() => {
       clearTimeout(timer);
       if (session !== undefined) this.#leave(session);
     });
-    ws.on("error", () => {});
   }
 
-  #join(ws: WebSocket, request: events.JoinRequest): SfuSessionState | undefined {
+  #join(ws: FakeSocket, request: events.JoinRequest): SfuSessionState | undefined {
     const verified = verifyJwt(request.token, this.#options.tokenSecret);
     const claims = verified.ok ? verified.claims : undefined;
     const userId = claims?.user_id;
@@ -516,7 +515,7 @@ export class FakeSfu {
 
   /** Cuts the signalling socket of every session of `userId` without a close frame. */
   dropSocket(userId: string): void {
-    for (const s of this.sessionsOf(userId)) s.ws.terminate();
+    for (const s of this.sessionsOf(userId)) s.ws.drop();
   }
 
   close(): void {
@@ -527,7 +526,7 @@ export class FakeSfu {
         s.publisher?.close();
         s.subscriber?.close();
         s.pendingAnswer?.resolve();
-        s.ws.terminate();
+        s.ws.drop();
       }
     }
     this.#calls.clear();
@@ -535,9 +534,9 @@ export class FakeSfu {
 }
 
 function send(
-  ws: WebSocket,
+  ws: FakeSocket,
   payload: NonNullable<MessageInitShape<typeof events.SfuEventSchema>["eventPayload"]>,
 ): void {
-  if (ws.readyState !== 1) return;
+  if (!ws.open) return;
   ws.send(toBinary(events.SfuEventSchema, create(events.SfuEventSchema, { eventPayload: payload })));
 }

@@ -3,10 +3,13 @@
 // signalling WebSocket at /ws (binary protobuf), its Twirp RPC at /twirp (JSON and protobuf), and
 // a media plane forwarding RTP between participants (node-datachannel over loopback).
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  type FakeFaults,
+  type FakeHttpRequest,
+  type FakeHttpResponse,
+  FakeServer,
+} from "@callwright/provider-utils/testing";
 import { NodeDataChannelBackend, type RtcPeerFactory } from "@callwright/webrtc";
-import { WebSocketServer } from "ws";
 import { signJwt, verifyJwt } from "../coordinator/jwt.js";
 import { FakeSfu } from "./fake-sfu.js";
 
@@ -45,53 +48,57 @@ export class FakeStream {
   readonly users = new Map<string, Record<string, unknown>>();
   readonly calls = new Map<string, FakeCall>();
   readonly customEvents: RecordedCustomEvent[] = [];
-  /** Every coordinator request: `METHOD /path` and its status. */
+  /** Every coordinator and Twirp request: `METHOD /path` and its status. */
   readonly requests: { method: string; path: string; status: number }[] = [];
-  readonly #server: Server;
-  readonly #wss: WebSocketServer;
-  readonly #sfuSecret = randomBytes(16).toString("hex");
+  readonly #server: FakeServer;
+  readonly #sfuSecret: string;
   #joinFailures: { status: number; message: string }[] = [];
-  #port = 0;
 
-  private constructor(options: FakeStreamOptions) {
+  private constructor(server: FakeServer, sfu: FakeSfu, sfuSecret: string, options: FakeStreamOptions) {
+    this.#server = server;
+    this.sfu = sfu;
+    this.#sfuSecret = sfuSecret;
     this.apiKey = options.apiKey;
     this.apiSecret = options.apiSecret;
-    const rtc = options.rtc ?? new NodeDataChannelBackend();
-    this.sfu = new FakeSfu({
-      tokenSecret: this.#sfuSecret,
-      rtc,
+  }
+
+  /** Starts a FakeStream on 127.0.0.1 at a free port (one port: REST, Twirp and the signalling socket). */
+  static async start(options: Partial<FakeStreamOptions> = {}): Promise<FakeStream> {
+    const all: FakeStreamOptions = { ...defaultFakeStreamCredentials, ...options };
+    const sfuSecret = randomBytes(16).toString("hex");
+    const sfu = new FakeSfu({
+      tokenSecret: sfuSecret,
+      rtc: all.rtc ?? new NodeDataChannelBackend(),
       rtcConfig: { iceServers: [], bindAddress: "127.0.0.1", portRange: undefined, gatheringTimeoutMs: 2000 },
       joinRequestTimeoutMs: 5000,
     });
-    this.#wss = new WebSocketServer({ noServer: true });
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) json(res, 500, { code: -1, message: String(error), StatusCode: 500 });
-      });
+    let fake: FakeStream | undefined;
+    const server = await FakeServer.start({
+      http: (request, response) => fake!.#handle(request, response),
+      websocket: (socket) => {
+        if (socket.url.pathname !== "/ws") socket.close(4004, "no such endpoint");
+        else sfu.accept(socket);
+      },
+      // What Stream answers when the `badKey` fault is on, or when rate limited.
+      authFailure: { status: 401, body: apiError(401, 2, "api_key not found: fake badKey fault") },
+      rateLimited: {
+        status: 429,
+        body: apiError(429, 9, "Too many requests"),
+        headers: { "retry-after": "1" },
+      },
     });
-    this.#server.on("upgrade", (req, socket, head) => {
-      if (new URL(req.url ?? "/", "http://x").pathname !== "/ws") {
-        socket.destroy();
-        return;
-      }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.sfu.accept(ws));
-    });
+    fake = new FakeStream(server, sfu, sfuSecret, all);
+    return fake;
   }
 
-  /** Starts a FakeStream on 127.0.0.1 at a free port. */
-  static async start(options: Partial<FakeStreamOptions> = {}): Promise<FakeStream> {
-    const fake = new FakeStream({ ...defaultFakeStreamCredentials, ...options });
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once("error", reject);
-      fake.#server.listen(0, "127.0.0.1", () => resolve());
-    });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
-    return fake;
+  /** Fault switches (bad key, 429s, a slow first byte, drops): provider-utils' fake kit. */
+  get faults(): FakeFaults {
+    return this.#server.faults;
   }
 
   /** What STREAM_BASE_URL should be. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return this.#server.httpUrl;
   }
 
   /** The environment an agent needs to use this fake. */
@@ -111,29 +118,28 @@ export class FakeStream {
 
   async close(): Promise<void> {
     this.sfu.close();
-    for (const ws of this.#wss.clients) ws.terminate();
-    this.#wss.close();
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#server.close();
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", this.baseUrl);
-    const body = await readBody(req);
-    const reply = (status: number, payload: unknown) => {
-      this.requests.push({ method: req.method ?? "", path: url.pathname, status });
-      json(res, status, payload);
+  async #handle(req: FakeHttpRequest, res: FakeHttpResponse): Promise<void> {
+    const url = req.url;
+    const body = req.rawBody;
+    const reply = async (status: number, payload: unknown) => {
+      this.requests.push({ method: req.method, path: url.pathname, status });
+      await res.json(status, payload);
     };
     if (url.pathname.startsWith("/twirp/")) {
       if (req.method !== "POST") return reply(405, { code: "bad_route", msg: "POST only" });
+      const contentType = req.headers["content-type"];
       const out = await this.sfu.twirp(
         url.pathname,
-        { authorization: req.headers.authorization, "content-type": req.headers["content-type"] },
+        { authorization: req.headers.authorization, "content-type": contentType },
         body,
       );
       this.requests.push({ method: "POST", path: url.pathname, status: out.status });
-      res.writeHead(out.status, { "content-type": out.contentType });
-      res.end(out.body);
+      const writer = await res.stream(out.status, { "content-type": out.contentType });
+      writer.write(out.body);
+      writer.end();
       return;
     }
     if (!url.pathname.startsWith("/api/v2/")) return reply(404, apiError(404, 4, "not found"));
@@ -167,7 +173,7 @@ export class FakeStream {
       return reply(400, apiError(400, 4, "body is not JSON"));
     }
     const path = url.pathname;
-    const method = req.method ?? "GET";
+    const method = req.method;
 
     if (method === "GET" && path === "/api/v2/app") {
       if (!isServer) return reply(403, apiError(403, 17, "a server token is required"));
@@ -227,7 +233,7 @@ export class FakeStream {
         if (!this.users.has(userId)) this.users.set(userId, { id: userId });
         const name = String(this.users.get(userId)?.name ?? userId);
         const sfuToken = signJwt({ user_id: userId, call_cid: cid, name }, this.#sfuSecret);
-        const ws = `ws://127.0.0.1:${this.#port}/ws`;
+        const ws = `${this.#server.wsUrl}/ws`;
         return reply(200, {
           call: callJson(this.calls.get(cid)!),
           members: [],
@@ -273,15 +279,4 @@ function callJson(call: FakeCall): Record<string, unknown> {
 
 function apiError(status: number, code: number, message: string) {
   return { code, message, StatusCode: status, duration: "0.1ms" };
-}
-
-function json(res: ServerResponse, status: number, payload: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(payload));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
