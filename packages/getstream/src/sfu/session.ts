@@ -126,6 +126,7 @@ export class SfuSession extends Emitter<SfuSessionEvents> {
   #remoteSet = { publisher: false, subscriber: false };
   #joined = false;
   #done = false;
+  #ended: SfuSessionEnd | undefined;
   readonly #abort = new AbortController();
 
   constructor(options: SfuSessionOptions) {
@@ -248,10 +249,21 @@ export class SfuSession extends Emitter<SfuSessionEvents> {
       "joined the SFU",
     );
     // Stream does not replay TrackPublished for people already there: subscribe from call_state.
-    await Promise.all([
-      this.#options.outbound === undefined ? Promise.resolve() : this.#publish(abort),
-      this.#updateSubscriptions(),
-    ]);
+    try {
+      await Promise.all([
+        this.#options.outbound === undefined ? Promise.resolve() : this.#publish(abort),
+        this.#updateSubscriptions(),
+      ]);
+    } catch (error) {
+      if (!this.#done) throw error;
+    }
+    // The call ended, or the SFU failed the session, before the join was complete.
+    if (this.#ended !== undefined) {
+      const end = this.#ended;
+      throw end.kind === "call_ended"
+        ? new StreamError(`the call ended while the agent was joining (${end.reason})`, { code: "sfu_join" })
+        : end.error;
+    }
   }
 
   /** Sends one frame of audio on the published track (dropped until it is up). */
@@ -587,6 +599,7 @@ export class SfuSession extends Emitter<SfuSessionEvents> {
 
   #end(end: SfuSessionEnd): void {
     if (this.#done) return;
+    this.#ended = end;
     const emit = () => this.emit("ended", end);
     // Keep the listeners long enough to tell the owner.
     this.#teardown(emit);

@@ -479,6 +479,13 @@ export class FakeSfu {
     return out;
   }
 
+  /** User ids in a call whose audio track is published (their SetPublisher was answered). */
+  publishingAudio(cid: string): string[] {
+    return [...(this.#calls.get(cid)?.sessions.values() ?? [])]
+      .filter((s) => s.publishedTracks.has(models.TrackType.AUDIO))
+      .map((s) => s.userId);
+  }
+
   /** Participants (user ids) in a call, as the SFU sees them. */
   participants(cid: string): string[] {
     return [...(this.#calls.get(cid)?.sessions.values() ?? [])].map((s) => s.userId);

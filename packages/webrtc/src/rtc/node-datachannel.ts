@@ -340,7 +340,9 @@ class NdcPeerConnection extends Emitter<RtcPeerConnectionEvents> implements RtcP
   #localSdp(type: "offer" | "answer"): string {
     const local = this.#pc.localDescription();
     if (local === null || local.sdp.length === 0 || local.type !== type) {
-      throw new Error(`libdatachannel produced no ${type} (signaling state ${this.#pc.signalingState()})`);
+      throw new Error(
+        `libdatachannel produced no ${type} (signaling state ${this.#pc.signalingState()}, connection ${this.#pc.state()}, local ${local?.type ?? "none"})`,
+      );
     }
     return local.sdp;
   }
