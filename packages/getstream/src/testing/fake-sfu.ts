@@ -206,6 +206,7 @@ export class FakeSfu {
         value: { callCid: cid, participant: session.participant() },
       });
     }
+    this.#renegotiate(session);
     return session;
   }
 
@@ -387,12 +388,22 @@ export class FakeSfu {
     return { sdp: answer, sessionId: session.sessionId };
   }
 
-  /** Adds a subscriber track for each subscription that has a publisher and none yet; offers. */
+  /**
+   * Adds a subscriber track for each wanted track that has a publisher and none yet, then offers.
+   * Microphone audio is wanted from everyone without asking, as on Stream's SFU (its JavaScript
+   * SDK's UpdateSubscriptions lists only video and screen share); other tracks when subscribed.
+   */
   #renegotiate(session: SfuSessionState): void {
     session.negotiation = session.negotiation.then(async () => {
       if (!session.call.sessions.has(session.sessionId)) return;
       let added = 0;
-      for (const key of session.subscriptions) {
+      const wanted = new Set(session.subscriptions);
+      for (const other of session.call.sessions.values()) {
+        if (other !== session && other.publishedTracks.has(models.TrackType.AUDIO)) {
+          wanted.add(`${other.sessionId}:${models.TrackType.AUDIO}`);
+        }
+      }
+      for (const key of wanted) {
         if (session.forwards.has(key)) continue;
         const [publisherId = "", typeText = "0"] = key.split(":");
         const type = Number(typeText) as models.TrackType;
@@ -460,7 +471,8 @@ export class FakeSfu {
   #forward(publisher: SfuSessionState, type: models.TrackType, packet: Uint8Array): void {
     const key = `${publisher.sessionId}:${type}`;
     for (const other of publisher.call.sessions.values()) {
-      if (other === publisher || !other.subscriptions.has(key)) continue;
+      if (other === publisher) continue;
+      if (type !== models.TrackType.AUDIO && !other.subscriptions.has(key)) continue;
       const forward = other.forwards.get(key);
       if (forward === undefined || !forward.track.isOpen) continue;
       const copy = Buffer.from(packet);

@@ -2,12 +2,13 @@
 // Stream account. The coordinator's REST API (JWTs checked: 401 on a bad one), the SFU's
 // signalling WebSocket at /ws (binary protobuf), its Twirp RPC at /twirp (JSON and protobuf), and
 // a media plane forwarding RTP between participants (node-datachannel over loopback).
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import {
   type FakeFaults,
   type FakeHttpRequest,
   type FakeHttpResponse,
   FakeServer,
+  type FakeSocket,
 } from "@callwright/provider-utils/testing";
 import { NodeDataChannelBackend, type RtcPeerFactory } from "@callwright/webrtc";
 import { signJwt, verifyJwt } from "../coordinator/jwt.js";
@@ -76,8 +77,10 @@ export class FakeStream {
     const server = await FakeServer.start({
       http: (request, response) => fake!.#handle(request, response),
       websocket: (socket) => {
-        if (socket.url.pathname !== "/ws") socket.close(4004, "no such endpoint");
-        else sfu.accept(socket);
+        const path = socket.url.pathname;
+        if (path === "/ws") sfu.accept(socket);
+        else if (path === "/video/connect" || path === "/api/v2/connect") fake!.#coordinatorSocket(socket);
+        else socket.close(4004, "no such endpoint");
       },
       // What Stream answers when the `badKey` fault is on, or when rate limited.
       authFailure: { status: 401, body: apiError(401, 2, "api_key not found: fake badKey fault") },
@@ -121,13 +124,84 @@ export class FakeStream {
     await this.#server.close();
   }
 
+  /**
+   * The coordinator's WebSocket (Stream's JavaScript SDK opens it before joining): the first
+   * message authenticates, `connection.ok` answers, health checks are echoed. Other events of the
+   * real coordinator (call state, members, custom events) are not sent.
+   */
+  #coordinatorSocket(socket: FakeSocket): void {
+    const connectionId = randomUUID();
+    let authed = false;
+    socket.onMessage((message) => {
+      if (message.binary) return;
+      let data: { type?: string; token?: string; user_details?: { id?: string; name?: string } };
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (!authed) {
+        const verified = verifyJwt(String(data.token ?? ""), this.apiSecret);
+        const userId = verified.ok ? verified.claims.user_id : undefined;
+        if (typeof userId !== "string" || socket.url.searchParams.get("api_key") !== this.apiKey) {
+          socket.sendJson({
+            type: "connection.error",
+            connection_id: connectionId,
+            error: apiError(
+              401,
+              43,
+              verified.ok ? "api_key not found" : `JWTAuth error: token is ${verified.reason}`,
+            ),
+          });
+          socket.close(1000, "unauthenticated");
+          return;
+        }
+        authed = true;
+        const name = data.user_details?.name ?? userId;
+        if (!this.users.has(userId)) this.users.set(userId, { id: userId, name });
+        socket.sendJson({
+          type: "connection.ok",
+          connection_id: connectionId,
+          created_at: new Date().toISOString(),
+          me: {
+            id: userId,
+            name,
+            role: "user",
+            custom: {},
+            teams: [],
+            devices: [],
+            created_at: new Date().toISOString(),
+            updated_at: new Date().toISOString(),
+          },
+        });
+        return;
+      }
+      if (data.type === "health.check") {
+        socket.sendJson({
+          type: "health.check",
+          connection_id: connectionId,
+          created_at: new Date().toISOString(),
+        });
+      }
+    });
+  }
+
   async #handle(req: FakeHttpRequest, res: FakeHttpResponse): Promise<void> {
     const url = req.url;
+    // Stream's JavaScript SDK calls the same API under /video/... (its default base URL ends in /video).
+    if (url.pathname.startsWith("/video/")) url.pathname = `/api/v2${url.pathname}`;
     const body = req.rawBody;
+    // Stream's APIs answer browsers (its JavaScript SDK calls them cross-origin).
+    const cors = {
+      "access-control-allow-origin": "*",
+      "access-control-allow-headers": "*",
+      "access-control-allow-methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
+    };
     const reply = async (status: number, payload: unknown) => {
       this.requests.push({ method: req.method, path: url.pathname, status });
-      await res.json(status, payload);
+      await res.json(status, payload, cors);
     };
+    if (req.method === "OPTIONS") return res.text(204, "", cors);
     if (url.pathname.startsWith("/twirp/")) {
       if (req.method !== "POST") return reply(405, { code: "bad_route", msg: "POST only" });
       const contentType = req.headers["content-type"];
@@ -137,10 +211,14 @@ export class FakeStream {
         body,
       );
       this.requests.push({ method: "POST", path: url.pathname, status: out.status });
-      const writer = await res.stream(out.status, { "content-type": out.contentType });
+      const writer = await res.stream(out.status, { "content-type": out.contentType, ...cors });
       writer.write(out.body);
       writer.end();
       return;
+    }
+    if (url.pathname === "/api/v2/video/hint") {
+      // The SDK's location hint (a CDN edge in production): answered, unauthenticated.
+      return res.text(200, "", { ...cors, "x-amz-cf-pop": "FAK50-P1" });
     }
     if (!url.pathname.startsWith("/api/v2/")) return reply(404, apiError(404, 4, "not found"));
     // Coordinator auth: api_key query, a JWT signed with the app's secret.
@@ -194,6 +272,8 @@ export class FakeStream {
       for (const [id, user] of Object.entries(users)) this.users.set(id, { ...user, id });
       return reply(201, { users, duration: "0.1ms" });
     }
+    if (path === "/api/v2/video/call_client_event" && method === "POST")
+      return reply(201, { duration: "0.1ms" });
     const callMatch = /^\/api\/v2\/video\/call\/([^/]+)\/([^/]+)(\/join|\/event)?$/.exec(path);
     if (callMatch !== null && method === "POST") {
       const type = decodeURIComponent(callMatch[1]!);
@@ -237,7 +317,8 @@ export class FakeStream {
         return reply(200, {
           call: callJson(this.calls.get(cid)!),
           members: [],
-          own_capabilities: ["send-audio", "send-video", "join-call"],
+          own_capabilities: ["send-audio", "send-video", "join-call", "read-call"],
+          stats_options: { reporting_interval_ms: 0, enable_rtc_stats: false },
           created: false,
           credentials: {
             token: sfuToken,
@@ -266,14 +347,69 @@ export class FakeStream {
   }
 }
 
+/** A CallResponse with every field Stream's JavaScript SDK reads when it joins. */
 function callJson(call: FakeCall): Record<string, unknown> {
+  const now = new Date().toISOString();
+  const off = { enabled: false, access_request_enabled: false };
   return {
     type: call.type,
     id: call.id,
     cid: `${call.type}:${call.id}`,
-    created_by: { id: call.createdById },
+    current_session_id: "",
+    created_by: {
+      id: call.createdById,
+      role: "user",
+      custom: {},
+      teams: [],
+      created_at: call.createdAt,
+      updated_at: call.createdAt,
+    },
     created_at: call.createdAt,
-    settings: { audio: { default_device: "speaker", mic_default_on: true } },
+    updated_at: now,
+    custom: {},
+    backstage: false,
+    blocked_user_ids: [],
+    recording: false,
+    transcribing: false,
+    captioning: false,
+    egress: { broadcasting: false, rtmps: [] },
+    ingress: { rtmp: { address: "" } },
+    session: {
+      id: `session-${call.id}`,
+      participants: [],
+      participants_count_by_role: {},
+      anonymous_participant_count: 0,
+      accepted_by: {},
+      rejected_by: {},
+      missed_by: {},
+    },
+    settings: {
+      audio: {
+        access_request_enabled: false,
+        opus_dtx_enabled: false,
+        redundant_coding_enabled: false,
+        mic_default_on: true,
+        speaker_default_on: true,
+        default_device: "speaker",
+        noise_cancellation: { mode: "disabled" },
+      },
+      video: {
+        ...off,
+        camera_default_on: false,
+        camera_facing: "front",
+        target_resolution: { width: 640, height: 480, bitrate: 800_000 },
+      },
+      screensharing: off,
+      recording: { mode: "disabled", quality: "720p", audio_only: false },
+      broadcasting: { enabled: false, hls: { enabled: false, auto_on: false, quality_tracks: [] } },
+      transcription: { mode: "disabled", closed_caption_mode: "disabled", language: "auto" },
+      backstage: { enabled: false },
+      geofencing: { names: [] },
+      ring: { auto_cancel_timeout_ms: 0, incoming_call_timeout_ms: 0, missed_call_timeout_ms: 0 },
+      thumbnails: { enabled: false },
+      limits: {},
+      session: { inactivity_timeout_seconds: 0 },
+    },
   };
 }
 
