@@ -26,7 +26,14 @@ const app = mkdtempSync(join(tmpdir(), "callwright-image-"));
 const skip = (src) => !/(^|\/)(node_modules|dist|coverage)(\/|$)/.test(src) && !src.endsWith(".test.ts");
 for (const file of ["package.json", ".npmrc", "tsconfig.base.json"])
   cpSync(join(root, file), join(app, file));
-for (const dir of ["packages/core", "packages/local", "packages/openai", "examples/local-voice"]) {
+for (const dir of [
+  "packages/core",
+  "packages/webrtc",
+  "packages/local",
+  "packages/openai",
+  "packages/getstream",
+  "examples/local-voice",
+]) {
   cpSync(join(root, dir), join(app, dir), { recursive: true, filter: skip });
 }
 mkdirSync(join(app, "deploy"));
@@ -37,8 +44,10 @@ cpSync(join(root, "deploy/tsconfig.example.json"), join(app, "deploy/tsconfig.ex
 const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
 const workspaces = {
   callwright: "packages/core",
+  "@callwright/webrtc": "packages/webrtc",
   "@callwright/local": "packages/local",
   "@callwright/openai": "packages/openai",
+  "@callwright/getstream": "packages/getstream",
 };
 function linkModules({ dev }) {
   rmSync(join(app, "node_modules"), { recursive: true, force: true });
