@@ -21,7 +21,7 @@ export function scaledSize(
   return { widthPx: w, heightPx: Math.max(2, Math.round((heightPx * w) / widthPx)) };
 }
 
-const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
+const clamp = (v: number): number => Math.min(255, Math.max(0, v));
 
 /**
  * Converts an I420 picture to packed RGB, scaled to `targetWidthPx` wide (aspect kept, never

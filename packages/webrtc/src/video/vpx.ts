@@ -324,7 +324,8 @@ export class Vp8Encoder {
     planes.set(image.u, ySize);
     planes.set(image.v, ySize + cSize);
     lib.imgWrap(this.#img, IMG_FMT_I420, this.widthPx, this.heightPx, 1, planes);
-    const pts = options.rtpTimestamp ?? (this.#pts += 3000);
+    this.#pts += 3000;
+    const pts = options.rtpTimestamp ?? this.#pts;
     this.#busy = true;
     try {
       const rc = await callAsync(
