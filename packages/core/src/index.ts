@@ -139,6 +139,7 @@ export {
   serveOptionsFromEnv,
 } from "./server/index.js";
 export { defaultEnergyVadOptions, EnergyVad, type EnergyVadOptions } from "./vad/index.js";
+export { defaultVisionOptions, encodeJpeg, scaleFrame, type VisionOptions } from "./vision/index.js";
 export {
   defaultEndpointingOptions,
   defaultErrorReplyText,
