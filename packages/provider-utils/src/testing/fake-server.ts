@@ -47,6 +47,11 @@ export interface FakeServerOptions {
   websocket?: (socket: FakeSocket) => void | Promise<void>;
   /** Whether a request or handshake carries a good key. Default: every one does. */
   authorize?: (request: { headers: IncomingHttpHeaders; url: URL }) => boolean;
+  /**
+   * How the service refuses a WebSocket handshake it will not upgrade for a reason of its own (a
+   * bad query: an unknown model, a missing parameter), checked after the key; undefined upgrades.
+   */
+  refuseUpgrade?: (request: { headers: IncomingHttpHeaders; url: URL }) => FakeAnswer | undefined;
   /** How the service refuses a bad key. Default 401 `{"error": "unauthorized"}`. */
   authFailure?: FakeAnswer;
   /** How the service answers too many requests. Default 429 with `retry-after: 1`. */
@@ -465,7 +470,7 @@ export class FakeServer {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const faults = fake!.faults;
         if (faults.firstByteDelayMs > 0) await sleep(faults.firstByteDelayMs);
-        const refused = refusal(req.headers, url);
+        const refused = refusal(req.headers, url) ?? options.refuseUpgrade?.({ headers: req.headers, url });
         if (refused !== undefined || options.websocket === undefined) {
           const answer = refused ?? { status: 404, body: { error: "not found" } };
           const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
