@@ -50,8 +50,12 @@ export interface FakeServerOptions {
   /**
    * How the service refuses a WebSocket handshake it will not upgrade for a reason of its own (a
    * bad query: an unknown model, a missing parameter), checked after the key; undefined upgrades.
+   * It may take its time (a fake's simulated network round trips before the upgrade).
    */
-  refuseUpgrade?: (request: { headers: IncomingHttpHeaders; url: URL }) => FakeAnswer | undefined;
+  refuseUpgrade?: (request: {
+    headers: IncomingHttpHeaders;
+    url: URL;
+  }) => FakeAnswer | undefined | Promise<FakeAnswer | undefined>;
   /** How the service refuses a bad key. Default 401 `{"error": "unauthorized"}`. */
   authFailure?: FakeAnswer;
   /** How the service answers too many requests. Default 429 with `retry-after: 1`. */
@@ -470,7 +474,8 @@ export class FakeServer {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const faults = fake!.faults;
         if (faults.firstByteDelayMs > 0) await sleep(faults.firstByteDelayMs);
-        const refused = refusal(req.headers, url) ?? options.refuseUpgrade?.({ headers: req.headers, url });
+        const refused =
+          refusal(req.headers, url) ?? (await options.refuseUpgrade?.({ headers: req.headers, url }));
         if (refused !== undefined || options.websocket === undefined) {
           const answer = refused ?? { status: 404, body: { error: "not found" } };
           const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
