@@ -1,8 +1,6 @@
-import { type Clock, Timer } from "@callwright/provider-utils";
+import { type Clock, Resampler, Timer, toMono } from "@callwright/provider-utils";
 import type { SttModel, VadModel } from "@callwright/spec";
 import { type AudioFrame, audioFrame, frameDurationMs } from "@callwright/spec";
-import { toMono } from "../audio/mono.js";
-import { Resampler } from "../audio/resample.js";
 import { ProviderError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";

@@ -1,8 +1,8 @@
 // One participant's recognition stream over the shared decoder pool. Each utterance (the audio
 // between two flushes) borrows a decoder from its first frame to its flush, is decoded while it
 // streams in, and hands the decoder back as soon as its final is out.
+import { AsyncQueue } from "@callwright/provider-utils";
 import {
-  AsyncQueue,
   type AudioFrame,
   CallwrightError,
   ConfigError,
