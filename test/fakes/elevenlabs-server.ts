@@ -392,9 +392,14 @@ export async function startFakeElevenLabs(
         );
         generators.delete(key(g.context.id));
         if (!multi) {
-          closed = true;
+          // stream-input closes after its final message (which the network may still be carrying).
           clearTimeout(idle);
-          socket.close(1000, "");
+          const end = () => {
+            closed = true;
+            socket.close(1000, "");
+          };
+          if (latency.rttMs > 0) setTimeout(end, latency.rttMs / 2);
+          else end();
         }
       });
     };

@@ -61,6 +61,8 @@ export class SocketTransport implements Transport {
   #outbox: string[] = [];
   #stopped = false;
   #final = false;
+  /** The end of input (`{"text": ""}`) was sent. */
+  #finishing = false;
   #serviceError: ProviderError | undefined;
 
   constructor(ctx: TransportContext, handlers: TransportHandlers) {
@@ -89,6 +91,7 @@ export class SocketTransport implements Transport {
   }
 
   finish(): void {
+    this.#finishing = true;
     this.#write(JSON.stringify({ text: "" }));
   }
 
@@ -109,6 +112,12 @@ export class SocketTransport implements Transport {
     socket.on("message", (m) => this.#onMessage(m));
     socket.on("close", (close) => {
       if (this.#stopped || this.#final) return;
+      if (close.code === 1000 && this.#finishing && this.#serviceError === undefined) {
+        // All text was sent and the service closed normally: its audio is all out.
+        this.#final = true;
+        this.#handlers.message({ isFinal: true });
+        return;
+      }
       this.#fail(this.#serviceError ?? closeError(close, this.#ctx.options));
     });
     socket.send(JSON.stringify(initMessage(this.#ctx.options)));

@@ -338,7 +338,8 @@ export class FakeSocket {
   }
 
   close(code = 1000, reason = ""): void {
-    if (this.open) this.#ws.close(code, reason);
+    // A connection being dropped (a fault) is broken: no close frame gets through it any more.
+    if (this.open && !this.#dropping) this.#ws.close(code, reason);
   }
 
   /** Drops the TCP connection without a close frame (the client sees 1006). */
