@@ -39,7 +39,10 @@ describe("deepgram.STT in the voice loop", () => {
     const [event] = await heard;
     expect(event.text).toBe("What is the weather in Paris?");
     await nextEvent(agent, "transcript", (e) => e.role === "agent" && e.final, { timeoutMs: 8000 });
-    expect(llm.requests[0]!.messages.at(-1)).toMatchObject({ role: "user", content: "What is the weather in Paris?" });
+    expect(llm.requests[0]!.messages.at(-1)).toMatchObject({
+      role: "user",
+      content: "What is the weather in Paris?",
+    });
     // The loop sent the speech (with its padding) and asked for the final with Finalize.
     const session = fake.sessions[0]!;
     expect(session.controls).toContain("Finalize");
