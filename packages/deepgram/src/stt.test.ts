@@ -310,6 +310,40 @@ describe("deepgram.STT", () => {
     await got2.done;
   });
 
+  it("Deepgram's own failure mid-speech (close 1011 NET-0000) ends the stream with a retryable server error", async () => {
+    const dg = await fake();
+    const stream = model().stream({ signal: new AbortController().signal });
+    const got = collect(stream);
+    for (const frame of frames(speechLike({ durationMs: 300 }))) stream.push(frame);
+    const session = await dg.waitForSessions(1);
+    while (session.audioMs < 300) await sleep(5);
+    session.socket.close(1011, "NET-0000");
+    await got.done;
+    expect(got.parts.at(-1)).toMatchObject({
+      type: "error",
+      recoverable: false,
+      error: { kind: "server", status: 1011, retryable: true },
+    });
+  });
+
+  it("a handshake slower than connectTimeoutMs ends the stream with a timeout error that names the option", async () => {
+    const dg = await fake();
+    dg.faults.firstByteDelayMs = 500;
+    const stream = model({ connectTimeoutMs: 100 }).stream({ signal: new AbortController().signal });
+    const got = collect(stream);
+    stream.push(speechLike({ durationMs: 20 }));
+    await got.done;
+    expect(got.parts).toHaveLength(1);
+    expect(got.parts[0]).toMatchObject({
+      type: "error",
+      recoverable: false,
+      error: { kind: "timeout", retryable: true },
+    });
+    expect((got.parts[0] as { error: Error }).error.message).toMatch(
+      /within 100 ms \(option connectTimeoutMs\)/,
+    );
+  });
+
   it("end() sends CloseStream; the iterator ends after Deepgram's last results and Metadata", async () => {
     const dg = await fake();
     dg.say("Goodbye.");

@@ -42,15 +42,15 @@ async function* attemptOnce(
 ): AsyncGenerator<AudioFrame, ProviderError | undefined> {
   const timeout = new AbortController();
   let timedOut: string | undefined;
-  const arm = (ms: number, what: string) => {
+  const arm = (ms: number, what: string, option: string) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      timedOut = `${WHERE} sent ${what} within ${ms} ms`;
+      timedOut = `${WHERE} sent ${what} within ${ms} ms (option ${option})`;
       timeout.abort();
     }, ms);
   };
   let timer: NodeJS.Timeout | undefined;
-  arm(options.connectTimeoutMs, "no answer (option connectTimeoutMs)");
+  arm(options.connectTimeoutMs, "no answer", "connectTimeoutMs");
   const timeoutError = () =>
     new ProviderError(`${timedOut}.`, {
       provider: PROVIDER,
@@ -91,7 +91,7 @@ async function* attemptOnce(
   let done = false;
   try {
     for (;;) {
-      arm(options.responseTimeoutMs, "no audio (option responseTimeoutMs)");
+      arm(options.responseTimeoutMs, "no audio", "responseTimeoutMs");
       let read: Awaited<ReturnType<typeof reader.read>>;
       try {
         read = await reader.read();

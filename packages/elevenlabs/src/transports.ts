@@ -99,8 +99,10 @@ export class SocketTransport implements Transport {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#outbox = [];
+    // Barge-in: drop the connection now (the service stops generating when it goes); a close
+    // handshake would keep the reply's socket, and its audio, alive for round trips more.
     if (this.#socket === undefined) this.#connectAbort.abort();
-    else void this.#socket.close(1000);
+    else this.#socket.terminate();
   }
 
   #opened(socket: ProviderSocket): void {

@@ -449,6 +449,20 @@ describe("elevenlabs.TTS synthesize (HTTP streaming)", () => {
     await el.requests[1]!.finished;
   });
 
+  it("an answer slower than connectTimeoutMs is retried, then a timeout error naming the option", async () => {
+    const el = await fake();
+    el.faults.firstByteDelayMs = 2000;
+    const tts = model({ connectTimeoutMs: 300, maxRetries: 1, retryBaseDelayMs: 10 });
+    const error = await (async () => {
+      for await (const _ of tts.synthesize("Hi.", { signal: new AbortController().signal })) {
+        // no audio expected
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "timeout", code: "elevenlabs_timeout" });
+    expect((error as Error).message).toMatch(/no answer within 300 ms \(option connectTimeoutMs\)/);
+    expect(el.requests).toHaveLength(2);
+  });
+
   it("a refused key is an auth error naming ELEVENLABS_API_KEY, not retried", async () => {
     const el = await fake();
     const tts = model({ apiKey: "wrong" });
