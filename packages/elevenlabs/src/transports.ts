@@ -178,8 +178,6 @@ export class MultiContextConnection {
   #outbox: string[] = [];
   #serviceError: ProviderError | undefined;
   #closed = false;
-  /** Sockets opened so far (for tests and the bench). */
-  connections = 0;
 
   constructor(ctx: TransportContext) {
     this.#ctx = ctx;
@@ -247,7 +245,6 @@ export class MultiContextConnection {
         }
         this.#connect = undefined;
         this.#socket = socket;
-        this.connections += 1;
         socket.on("message", (m) => this.#onMessage(m));
         socket.on("close", (close) => this.#onClose(socket, generation, close));
         const outbox = this.#outbox;

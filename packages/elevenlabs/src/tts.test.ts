@@ -370,7 +370,10 @@ describe("elevenlabs.TTS multi-context socket", () => {
       expect(got.parts.some((p) => p.type === "error")).toBe(false);
     }
     expect(el.connections).toHaveLength(1);
-    expect(tts.connections).toBe(1);
+    expect([...el.connections[0]!.contexts.values()].map((c) => c.generated)).toEqual([
+      "First reply.",
+      "Second reply.",
+    ]);
     await el.connections[0]!.socket.closed; // idle for longer than inactivity_timeout
     const stream = tts.streamText({ signal: new AbortController().signal });
     const got = collect(stream);

@@ -58,11 +58,6 @@ export class TTS implements TtsModel {
     this.#clock = clock;
   }
 
-  /** WebSocket connections the kept-open (multi-context) socket has made so far. */
-  get connections(): number {
-    return this.#connection?.connections ?? 0;
-  }
-
   /**
    * Fails, naming ELEVENLABS_API_KEY, when there is no key; then asks for the voice
    * (`GET /v1/voices/{voice_id}`), so a wrong key or voice shows at start, in ElevenLabs' words.
