@@ -29,7 +29,7 @@ export function meteredSynthesize(
   const { metrics, clock } = meter;
   const { signal } = options;
   async function* run(): AsyncGenerator<AudioFrame> {
-    const startedAt = clock.now();
+    const startedAtMs = clock.now();
     metrics.add("tts_characters__total", text.length);
     let completed = false;
     let failed = false;
@@ -37,7 +37,7 @@ export function meteredSynthesize(
       for await (const frame of abortable(tts.synthesize(text, { signal }), signal)) {
         if (frame.samples.length === 0) continue;
         if (stats.firstAudioMs === undefined) {
-          stats.firstAudioMs = clock.now() - startedAt;
+          stats.firstAudioMs = clock.now() - startedAtMs;
           metrics.observe("tts_latency_ms__avg", stats.firstAudioMs);
         }
         const ms = frameDurationMs(frame);
@@ -95,7 +95,7 @@ export function meteredTextStream(
   const { signal } = options;
   if (tts.streamText === undefined) throw new TypeError(`${tts.provider} ${tts.modelId} has no streamText`);
   const stream = tts.streamText({ signal });
-  let firstTextAt: number | undefined;
+  let firstTextAtMs: number | undefined;
   const wrap = (error: unknown): Error =>
     error instanceof ProviderError
       ? error
@@ -116,7 +116,7 @@ export function meteredTextStream(
         if (part.type === "audio") {
           if (part.frame.samples.length === 0) continue;
           if (stats.firstAudioMs === undefined) {
-            stats.firstAudioMs = clock.now() - (firstTextAt ?? clock.now());
+            stats.firstAudioMs = clock.now() - (firstTextAtMs ?? clock.now());
             metrics.observe("tts_latency_ms__avg", stats.firstAudioMs);
           }
           const ms = frameDurationMs(part.frame);
@@ -140,7 +140,7 @@ export function meteredTextStream(
   return {
     push(text) {
       if (text.length === 0 || signal.aborted) return;
-      firstTextAt ??= clock.now();
+      firstTextAtMs ??= clock.now();
       metrics.add("tts_characters__total", text.length);
       stream.push(text);
     },

@@ -99,15 +99,15 @@ export class Reply implements PlaybackOwner {
   readonly kind: ReplySource["kind"];
   readonly done: Promise<ReplyOutcome>;
   /** When the reply started, clock ms. */
-  startedAt: number | undefined;
+  startedAtMs: number | undefined;
   /** Stats of the first LLM call. */
   llmStats: LlmCallStats | undefined;
   /** When the first text went to TTS, clock ms. */
-  firstTextToTtsAt: number | undefined;
+  firstTextToTtsAtMs: number | undefined;
   /** Stats of the first TTS call. */
   ttsStats: TtsCallStats | undefined;
   /** When the first frame went to the edge, clock ms. */
-  firstAudioAt: number | undefined;
+  firstAudioAtMs: number | undefined;
 
   readonly #deps: ReplyDeps;
   readonly #source: ReplySource;
@@ -156,7 +156,7 @@ export class Reply implements PlaybackOwner {
 
   /** True from its first frame sent until it ends. */
   get playing(): boolean {
-    return this.firstAudioAt !== undefined && !this.#finished;
+    return this.firstAudioAtMs !== undefined && !this.#finished;
   }
 
   get started(): boolean {
@@ -170,7 +170,7 @@ export class Reply implements PlaybackOwner {
   start(): void {
     if (this.#started || this.#finished) return;
     this.#started = true;
-    this.startedAt = this.#deps.meter.clock.now();
+    this.startedAtMs = this.#deps.meter.clock.now();
     const { tts, meter } = this.#deps;
     if (tts?.streamText !== undefined) {
       // Opened now, so the TTS connects while the LLM thinks.
@@ -312,7 +312,7 @@ export class Reply implements PlaybackOwner {
     segment.text += text;
     this.#streamSpeakable(segment, this.#chunker.push(text));
     // A sentence completed while the agent is speaking: show it (as the per-sentence path does).
-    if (this.#splitter.push(text).length > 0 && this.firstAudioAt !== undefined) {
+    if (this.#splitter.push(text).length > 0 && this.firstAudioAtMs !== undefined) {
       this.#deps.events.onText(this, this.#heardText(false).text);
     }
   }
@@ -320,7 +320,7 @@ export class Reply implements PlaybackOwner {
   #streamSpeakable(segment: Segment, speakable: string): void {
     if (speakable === "" || this.#stream === undefined) return;
     segment.words += countWords(speakable);
-    this.firstTextToTtsAt ??= this.#deps.meter.clock.now();
+    this.firstTextToTtsAtMs ??= this.#deps.meter.clock.now();
     this.#stream.push(speakable);
   }
 
@@ -355,7 +355,7 @@ export class Reply implements PlaybackOwner {
           segment.synthDone = true;
           continue;
         }
-        this.firstTextToTtsAt ??= meter.clock.now();
+        this.firstTextToTtsAtMs ??= meter.clock.now();
         const call = meteredSynthesize(tts, words, { signal }, meter);
         this.ttsStats ??= call.stats;
         for await (const frame of call.frames) {
@@ -442,8 +442,8 @@ export class Reply implements PlaybackOwner {
     if (this.#finished) return;
     if (tag === STREAM_TAG) {
       this.#streamAudio.sentSamples += frame.samples.length;
-      if (this.firstAudioAt === undefined) {
-        this.firstAudioAt = atMs;
+      if (this.firstAudioAtMs === undefined) {
+        this.firstAudioAtMs = atMs;
         this.#deps.events.onFirstAudio(this, atMs);
         this.#deps.events.onText(this, this.#heardText(false).text);
       }
@@ -452,8 +452,8 @@ export class Reply implements PlaybackOwner {
     const segment = this.#segments[tag];
     if (segment === undefined) return;
     segment.sentSamples += frame.samples.length;
-    if (this.firstAudioAt === undefined) {
-      this.firstAudioAt = atMs;
+    if (this.firstAudioAtMs === undefined) {
+      this.firstAudioAtMs = atMs;
       this.#deps.events.onFirstAudio(this, atMs);
     }
     if (!segment.announced) {
