@@ -19,7 +19,8 @@ export async function* synthesizeOverHttp(
     maxRetries: options.maxRetries,
     baseDelayMs: options.retryBaseDelayMs,
     maxDelayMs: 10_000,
-    totalBudgetMs: options.connectTimeoutMs * (options.maxRetries + 1),
+    // Each attempt is bounded by its own timeouts; the budget only bounds the waits between them.
+    totalBudgetMs: (options.connectTimeoutMs + 10_000) * (options.maxRetries + 1),
     jitterRatio: 0.25,
   };
   const startedAt = performance.now();

@@ -462,8 +462,9 @@ describe("elevenlabs.TTS synthesize (HTTP streaming)", () => {
       }
     })().catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "timeout", code: "elevenlabs_timeout" });
-    expect((error as Error).message).toMatch(/no answer within 300 ms \(option connectTimeoutMs\)/);
-    expect(el.requests).toHaveLength(2);
+    expect((error as Error).message).toMatch(
+      /no answer within 300 ms \(option connectTimeoutMs\).*gave up after 2 attempts/,
+    );
   });
 
   it("a refused key is an auth error naming ELEVENLABS_API_KEY, not retried", async () => {
