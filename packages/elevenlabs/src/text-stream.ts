@@ -24,8 +24,8 @@ interface SegmentState {
   /** Audio received while an earlier segment was still speaking. */
   held: { samples: Int16Array; alignment: WireAlignment | undefined }[];
   done: boolean;
-  /** A `flushed` part follows its audio. */
-  flushedAfter: boolean;
+  /** How many `flushed` parts follow its audio (one per `flush()` it answers). */
+  flushesAfter: number;
   /** Its first sentence has been flushed. */
   sentenceFlushed: boolean;
 }
@@ -138,7 +138,7 @@ export class ElevenLabsTextStream implements TtsTextStream {
     const state = this.#current;
     this.#current = undefined;
     if (state !== undefined) {
-      state.flushedAfter = !this.#ended;
+      if (!this.#ended) state.flushesAfter += 1;
       state.segment.finish();
       return;
     }
@@ -146,7 +146,7 @@ export class ElevenLabsTextStream implements TtsTextStream {
     // Nothing open: the flush is answered once what is in flight has been spoken.
     const last = this.#segments.at(-1);
     if (last === undefined) this.#parts.push({ type: "flushed" });
-    else last.flushedAfter = true;
+    else last.flushesAfter += 1;
   }
 
   #newSegment(): SegmentState {
@@ -154,7 +154,7 @@ export class ElevenLabsTextStream implements TtsTextStream {
       segment: undefined as unknown as Segment,
       held: [],
       done: false,
-      flushedAfter: false,
+      flushesAfter: 0,
       sentenceFlushed: false,
     };
     this.#segments.push(state);
@@ -215,7 +215,7 @@ export class ElevenLabsTextStream implements TtsTextStream {
       if (!head.done) return;
       this.#segments.shift();
       this.#flushOpenWord();
-      if (head.flushedAfter) this.#parts.push({ type: "flushed" });
+      for (let i = 0; i < head.flushesAfter; i++) this.#parts.push({ type: "flushed" });
     }
     if (this.#ended && this.#current === undefined) this.#finish(undefined);
   }

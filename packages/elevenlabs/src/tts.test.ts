@@ -229,6 +229,23 @@ describe.each(modes)("elevenlabs.TTS streamText (%s)", (streaming) => {
     }
   });
 
+  it("answers every flush() with one `flushed`, even with nothing new since the last", async () => {
+    await fake();
+    const stream = model({ streaming }).streamText({ signal: new AbortController().signal });
+    const got = collect(stream);
+    stream.flush(); // before any text: answered at once
+    stream.push("One moment. ");
+    stream.flush();
+    stream.flush(); // nothing new: answered after the audio in flight
+    stream.end();
+    await got.done;
+    const kinds = got.parts.map((p) => p.type);
+    expect(kinds.filter((k) => k === "flushed")).toHaveLength(3);
+    expect(kinds[0]).toBe("flushed");
+    expect(kinds.at(-1)).toBe("flushed");
+    expect(kinds.lastIndexOf("audio")).toBeLessThan(kinds.indexOf("flushed", 1));
+  });
+
   it("barge-in: aborting stops the reply within one 20 ms frame, and no audio follows", async () => {
     const el = await fake({ latency: { rttMs: 0, ttfbMs: 30 } });
     const controller = new AbortController();
