@@ -47,6 +47,15 @@ export interface FakeServerOptions {
   websocket?: (socket: FakeSocket) => void | Promise<void>;
   /** Whether a request or handshake carries a good key. Default: every one does. */
   authorize?: (request: { headers: IncomingHttpHeaders; url: URL }) => boolean;
+  /**
+   * How the service refuses a WebSocket handshake it will not upgrade for a reason of its own (a
+   * bad query: an unknown model, a missing parameter), checked after the key; undefined upgrades.
+   * It may take its time (a fake's simulated network round trips before the upgrade).
+   */
+  refuseUpgrade?: (request: {
+    headers: IncomingHttpHeaders;
+    url: URL;
+  }) => FakeAnswer | undefined | Promise<FakeAnswer | undefined>;
   /** How the service refuses a bad key. Default 401 `{"error": "unauthorized"}`. */
   authFailure?: FakeAnswer;
   /** How the service answers too many requests. Default 429 with `retry-after: 1`. */
@@ -329,7 +338,8 @@ export class FakeSocket {
   }
 
   close(code = 1000, reason = ""): void {
-    if (this.open) this.#ws.close(code, reason);
+    // A connection being dropped (a fault) is broken: no close frame gets through it any more.
+    if (this.open && !this.#dropping) this.#ws.close(code, reason);
   }
 
   /** Drops the TCP connection without a close frame (the client sees 1006). */
@@ -465,7 +475,8 @@ export class FakeServer {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const faults = fake!.faults;
         if (faults.firstByteDelayMs > 0) await sleep(faults.firstByteDelayMs);
-        const refused = refusal(req.headers, url);
+        const refused =
+          refusal(req.headers, url) ?? (await options.refuseUpgrade?.({ headers: req.headers, url }));
         if (refused !== undefined || options.websocket === undefined) {
           const answer = refused ?? { status: 404, body: { error: "not found" } };
           const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
