@@ -13,7 +13,9 @@ export interface TtsStreamOptions {
 
 /**
  * Where in the stream's audio some text is spoken, in ms from the stream's first audio sample.
- * `text` is a character, a word or a run of either, in the order the text was pushed.
+ * `text` is a piece of the pushed text (a character, or a word with the spaces after it), in
+ * order, so that joining every timing's `text` gives back the text spoken; `endMs` is when the
+ * piece's last sound ends.
  */
 export interface TtsTiming {
   text: string;

@@ -462,3 +462,132 @@ describe("say and simpleResponse", () => {
     expect(() => agent.say("hi")).toThrow(/join\(call\) first/);
   });
 });
+
+describe("a TTS that takes text as it is written (streamText)", () => {
+  const longReply =
+    "This is a rather long answer about the weather in Paris. It will take a few seconds to say all of it, sentence after sentence.";
+
+  it("streams the LLM's words into one synthesis per reply and plays it", async () => {
+    const reply = "Hello! It is **sunny** in Paris today. Enjoy it.";
+    // The LLM writes slowly, so text must reach the TTS before the LLM is done.
+    const llm = new FakeLLM({ replies: [{ text: reply, chunkDelayMs: 30 }] });
+    const tts = new FakeTTS({ msPerChar: 5, streaming: true });
+    const { agent, conn } = await start({ llm, stt: new FakeSTT({ transcripts: ["weather"] }), tts });
+    const done = replyDone(agent);
+    conn.feedAudio("alice", utterance(600));
+    await conn.waitForPlayed(20);
+    // Audio is already playing while the LLM is still writing: one stream, not ended yet.
+    expect(tts.streams).toHaveLength(1);
+    expect(tts.streams[0]!.ended).toBe(false);
+    expect(tts.streams[0]!.text.length).toBeLessThan(reply.length);
+    const final = await done;
+    expect(final.text).toBe(reply);
+    // What the TTS got is the speakable text, whole words, each piece ending in a space.
+    expect(tts.streams[0]).toEqual({ text: "Hello! It is sunny in Paris today. Enjoy it. ", ended: true });
+    for (const piece of tts.requests) expect(piece.endsWith(" ")).toBe(true);
+    expect(agent.history.at(-1)).toEqual({ role: "assistant", content: reply });
+    expect(conn.playedMs()).toBeGreaterThanOrEqual(tts.durationMsFor(tts.streams[0]!.text) - 20);
+    const m = agent.metrics.snapshot();
+    expect(m.tts_latency_ms__avg).not.toBeNull();
+    expect(m.tts_characters__total).toBe(tts.streams[0]!.text.length);
+  });
+
+  it("cuts the history at the last word the listener heard, from the TTS's timings", async () => {
+    const llm = new FakeLLM({ replies: [longReply, "Sure."] });
+    // Synthesis in real time (a 40 ms chunk every 40 ms), so it is still going at the barge-in.
+    const tts = new FakeTTS({ msPerChar: 10, streaming: true, timings: "chars", chunkDelayMs: 40 });
+    const { agent, conn } = await start({ llm, stt: new FakeSTT({ transcripts: ["weather", "wait"] }), tts });
+    conn.feedAudio("alice", utterance(600));
+    await conn.waitForPlayed(500);
+    const interrupted = replyDone(agent);
+    conn.feedAudio("alice", speechLike({ durationMs: 500, sampleRateHz: RATE }));
+    expect(conn.clears).toBe(1);
+    const cut = await interrupted;
+    // The words whose speech had ended when the audio stopped, as the timings say: at 10 ms a
+    // character, each word ends (chars so far × 10) ms into the stream.
+    const heardMs = conn.playedMs();
+    const words = longReply.split(" ");
+    let expected = "";
+    let spokenChars = 0;
+    for (const word of words) {
+      const end = (spokenChars + word.length) * 10;
+      if (end > heardMs) break;
+      expected = expected === "" ? word : `${expected} ${word}`;
+      spokenChars += word.length + 1;
+    }
+    expect(cut.text).toBe(expected);
+    expect(agent.history.at(-1)).toEqual({ role: "assistant", content: expected, interrupted: true });
+    expect(tts.aborted).toBe(1); // the synthesis was stopped, not left running
+  });
+
+  it("estimates the cut from the audio played when the TTS sends no timings", async () => {
+    const llm = new FakeLLM({ replies: [longReply, "Sure."] });
+    const tts = new FakeTTS({ msPerChar: 10, streaming: true, timings: "none" });
+    const { agent, conn } = await start({ llm, stt: new FakeSTT({ transcripts: ["weather", "wait"] }), tts });
+    conn.feedAudio("alice", utterance(600));
+    await conn.waitForPlayed(700);
+    const interrupted = replyDone(agent);
+    conn.feedAudio("alice", speechLike({ durationMs: 500, sampleRateHz: RATE }));
+    const cut = await interrupted;
+    expect(longReply.startsWith(cut.text)).toBe(true);
+    // Within a few words of the share of the audio that was played.
+    const heardChars = conn.playedMs() / 10;
+    expect(Math.abs(cut.text.length - heardChars)).toBeLessThan(25);
+  });
+
+  it("keeps each LLM step's words apart around a tool call", async () => {
+    const clockTool = tool({
+      name: "get_time",
+      description: "The time",
+      parameters: z.object({}),
+      execute: async () => "10:05",
+    });
+    const llm = new FakeLLM({
+      replies: [
+        { text: "Let me check the clock.", toolCalls: [{ name: "get_time", id: "c1" }] },
+        "It is five past ten.",
+      ],
+    });
+    const tts = new FakeTTS({ msPerChar: 3, streaming: true });
+    const { agent, conn } = await start({
+      llm,
+      stt: new FakeSTT({ transcripts: ["what time is it"] }),
+      tts,
+      tools: [clockTool],
+    });
+    const done = replyDone(agent);
+    conn.feedAudio("alice", utterance(600));
+    expect((await done).text).toBe("Let me check the clock. It is five past ten.");
+    expect(tts.streams).toHaveLength(1);
+    expect(agent.history.map((m) => [m.role, m.content])).toEqual([
+      ["user", "what time is it"],
+      ["assistant", "Let me check the clock."],
+      ["tool", "10:05"],
+      ["assistant", "It is five past ten."],
+    ]);
+  });
+
+  it("reports a synthesis that fails mid-reply and lets the rest of the loop go on", async () => {
+    const llm = new FakeLLM({ replies: [longReply, "Fine."] });
+    const tts = new FakeTTS({
+      msPerChar: 5,
+      streaming: true,
+      failOn: (text) => (text.includes("seconds") ? new Error("TTS socket closed") : undefined),
+    });
+    const { agent, conn } = await start({ llm, stt: new FakeSTT({ transcripts: ["weather", "ok"] }), tts });
+    const failed = nextEvent(agent, "error");
+    const done = replyDone(agent);
+    conn.feedAudio("alice", utterance(600));
+    const [error, source] = await failed;
+    expect(source).toBe("tts");
+    expect(error.message).toMatch(/TTS socket closed/);
+    const final = await done;
+    expect(longReply.startsWith(final.text)).toBe(true);
+    await inState(agent, "listening");
+    // The next turn gets a new synthesis.
+    const next = replyDone(agent);
+    conn.feedAudio("alice", utterance(400));
+    expect((await next).text).toBe("Fine.");
+    expect(tts.streams).toHaveLength(2);
+  });
+});

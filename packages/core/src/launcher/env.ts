@@ -52,7 +52,7 @@ function seconds(env: Env, name: string, rule: { allowZero: boolean }): number |
 }
 
 /**
- * The launcher and registry options set in the environment (http-contract.md), for the
+ * The launcher and registry options set in the environment (docs/http-api.md), for the
  * default example agent and any agent that wants them:
  *
  * | variable | option | default |

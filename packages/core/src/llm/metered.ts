@@ -4,7 +4,7 @@ import type { LlmModel, LlmPart, LlmRequest } from "@callwright/spec";
 import { isAbortError, ProviderError } from "../errors/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 
-/** What one LLM request measured (design/voice-loop.md has the definitions). */
+/** What one LLM request measured (docs/voice-loop.md has the definitions). */
 export interface LlmCallStats {
   /** Request sent → first text or tool-call delta, ms. */
   firstTokenMs: number | undefined;

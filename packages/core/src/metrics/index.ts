@@ -1,4 +1,4 @@
-// Metrics: the per-session collector with the AgentMetrics names (see design/voice-loop.md).
+// Metrics: the per-session collector with the AgentMetrics names (see docs/voice-loop.md).
 export { type MetricSample, MetricsCollector, type MetricsSnapshot } from "./collector.js";
 export {
   AVERAGE_METRICS,

@@ -1,5 +1,5 @@
 // The per-session metric names: the seed's six, the rest of Python's AgentMetrics, and ours.
-// An average with no samples is null; a total starts at 0 (http-contract.md, voice-loop.md).
+// An average with no samples is null; a total starts at 0 (docs/http-api.md, docs/voice-loop.md).
 
 /** Averages (`__avg`): null until the first completed measurement. */
 export const AVERAGE_METRICS = [

@@ -1,4 +1,4 @@
-// How the per-session collector's names (design/voice-loop.md) become process-wide metrics:
+// How the per-session collector's names (docs/voice-loop.md) become process-wide metrics:
 // averages become latency histograms in seconds, totals become counters (ms totals in seconds).
 import { AVERAGE_METRICS, type AverageMetric, TOTAL_METRICS, type TotalMetric } from "../metrics/index.js";
 

@@ -1,4 +1,4 @@
-// The session API against http-contract.md, row by row, for both route families.
+// The session API against docs/http-api.md, row by row, for both route families.
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../agent/agent.js";

@@ -1,4 +1,4 @@
-// The session API as one encapsulated Fastify plugin: both route families of http-contract.md,
+// The session API as one encapsulated Fastify plugin: both route families of docs/http-api.md,
 // /health and /ready, the permission hooks, FastAPI-style validation and errors, and the
 // agent edge's own routes. It applies nothing outside itself, so it can go on any app.
 import type {

@@ -1,4 +1,4 @@
-// JSON schemas of the session API (http-contract.md): they validate requests, serialize
+// JSON schemas of the session API (docs/http-api.md): they validate requests, serialize
 // responses fast, and document the API in OpenAPI.
 import { MAX_ID_LENGTH } from "../launcher/launcher.js";
 import type { ObjectSchema } from "./validation.js";

@@ -1,5 +1,12 @@
-import { type Clock, systemClock } from "@callwright/provider-utils";
-import type { TtsModel, TtsSynthesizeOptions } from "@callwright/spec";
+import { AsyncQueue, type Clock, systemClock } from "@callwright/provider-utils";
+import type {
+  TtsModel,
+  TtsStreamOptions,
+  TtsStreamPart,
+  TtsSynthesizeOptions,
+  TtsTextStream,
+  TtsTiming,
+} from "@callwright/spec";
 import { type AudioFrame, audioFrame } from "@callwright/spec";
 import { delay } from "./delay.js";
 
@@ -21,6 +28,13 @@ export interface FakeTtsOptions {
   /** Return an error to make `synthesize(text)` fail with it (after `failAfterMs` of audio). */
   failOn?: (text: string) => Error | undefined;
   failAfterMs?: number;
+  /**
+   * Also take text as it is written (`streamText`), as ElevenLabs' stream-input does. Default
+   * false: per-sentence `synthesize` only.
+   */
+  streaming?: boolean;
+  /** What a streaming synthesis reports of when text is spoken. Default "words". */
+  timings?: "words" | "chars" | "none";
   clock?: Clock;
 }
 
@@ -34,8 +48,12 @@ export class FakeTTS implements TtsModel {
   readonly provider = "fake";
   readonly modelId = "fake-tts";
   readonly outputSampleRateHz: number;
-  /** Every text, in order. */
+  /** Every text, in order (for a streaming synthesis, each piece pushed). */
   readonly requests: string[] = [];
+  /** Every streaming synthesis: the text pushed into it, in order, and whether it was ended. */
+  readonly streams: { text: string; ended: boolean }[] = [];
+  /** Present with `streaming: true`: one synthesis per reply, text pushed as it is written. */
+  readonly streamText?: (options: TtsStreamOptions) => TtsTextStream;
   /** Syntheses stopped by their signal. */
   aborted = 0;
   warmups = 0;
@@ -44,6 +62,7 @@ export class FakeTTS implements TtsModel {
   constructor(options: FakeTtsOptions = {}) {
     this.#options = options;
     this.outputSampleRateHz = options.outputSampleRateHz ?? 24000;
+    if (options.streaming === true) this.streamText = (o) => this.#openStream(o);
   }
 
   /** The audio length, ms, FakeTTS makes for `text`. */
@@ -85,5 +104,105 @@ export class FakeTTS implements TtsModel {
     } finally {
       if (signal.aborted) this.aborted += 1;
     }
+  }
+
+  /** The tone for `chars` characters, starting `offset` samples into the stream, in frames. */
+  #tone(chars: number, offset: number): Int16Array[] {
+    const o = this.#options;
+    const rate = this.outputSampleRateHz;
+    const total = Math.round((chars * (o.msPerChar ?? 10) * rate) / 1000);
+    const chunk = Math.max(1, Math.round(((o.chunkMs ?? 40) * rate) / 1000));
+    const step = (2 * Math.PI * (o.frequencyHz ?? 440)) / rate;
+    const amplitude = o.amplitude ?? 8000;
+    const frames: Int16Array[] = [];
+    for (let at = 0; at < total; at += chunk) {
+      const n = Math.min(chunk, total - at);
+      const samples = new Int16Array(n);
+      for (let i = 0; i < n; i++) samples[i] = Math.round(amplitude * Math.sin(step * (offset + at + i)));
+      frames.push(samples);
+    }
+    return frames;
+  }
+
+  /** When each word (or character) of `text` is spoken, starting at `startMs`. */
+  #timingsFor(text: string, startMs: number): TtsTiming[] {
+    const msPerChar = this.#options.msPerChar ?? 10;
+    const mode = this.#options.timings ?? "words";
+    const pieces = mode === "chars" ? [...text] : (text.match(/\S+\s*|\s+/g) ?? []);
+    const out: TtsTiming[] = [];
+    let at = startMs;
+    for (const piece of pieces) {
+      const spoken = piece.trimEnd().length;
+      out.push({ text: piece, startMs: at, endMs: at + spoken * msPerChar });
+      at += piece.length * msPerChar;
+    }
+    return out;
+  }
+
+  #openStream(options: TtsStreamOptions): TtsTextStream {
+    const o = this.#options;
+    const clock = o.clock ?? systemClock;
+    const record = { text: "", ended: false };
+    this.streams.push(record);
+    const parts = new AsyncQueue<TtsStreamPart>();
+    const commands = new AsyncQueue<{ kind: "text"; text: string } | { kind: "flush" }>();
+    const { signal } = options;
+    const onAbort = () => {
+      this.aborted += 1;
+      commands.end();
+      parts.end();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    const rate = this.outputSampleRateHz;
+    const run = async () => {
+      let offset = 0;
+      let first = true;
+      try {
+        for await (const command of commands) {
+          if (command.kind === "flush") {
+            parts.push({ type: "flushed" });
+            continue;
+          }
+          if (first) await delay(o.firstAudioDelayMs ?? 0, signal, clock);
+          const failure = o.failOn?.(command.text);
+          const startMs = (offset * 1000) / rate;
+          if ((o.timings ?? "words") !== "none") {
+            parts.push({ type: "timings", timings: this.#timingsFor(command.text, startMs) });
+          }
+          for (const samples of this.#tone(command.text.length, offset)) {
+            if (!first) await delay(o.chunkDelayMs ?? 0, signal, clock);
+            first = false;
+            if (failure !== undefined && (offset * 1000) / rate - startMs >= (o.failAfterMs ?? 0)) {
+              parts.push({ type: "error", error: failure });
+              parts.end();
+              return;
+            }
+            offset += samples.length;
+            parts.push({ type: "audio", frame: audioFrame(samples, rate) });
+          }
+          first = false;
+        }
+        parts.end();
+      } catch (error) {
+        if (!signal.aborted) parts.push({ type: "error", error: error as Error });
+        parts.end();
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    };
+    void run();
+    return {
+      push: (text) => {
+        this.requests.push(text);
+        record.text += text;
+        commands.push({ kind: "text", text });
+      },
+      flush: () => commands.push({ kind: "flush" }),
+      end: () => {
+        record.ended = true;
+        commands.end();
+      },
+      [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator](),
+    };
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from "@callwright/provider-utils";
 import { abortable } from "@callwright/provider-utils";
-import type { AudioFrame, TtsModel } from "@callwright/spec";
+import type { AudioFrame, TtsModel, TtsStreamPart } from "@callwright/spec";
 import { frameDurationMs } from "@callwright/spec";
 import { isAbortError, ProviderError } from "../errors/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
@@ -67,4 +67,90 @@ export function meteredSynthesize(
     }
   }
   return { frames: run(), stats };
+}
+
+/** A streaming synthesis as the loop uses it: text in, parts out, measured. */
+export interface MeteredTextStream {
+  /** Text for the TTS; the first push starts the first-audio clock. */
+  push(text: string): void;
+  flush(): void;
+  end(): void;
+  /** The stream's parts; ends quietly when the signal aborts; a failure is an `error` part. */
+  readonly parts: AsyncGenerator<TtsStreamPart>;
+  readonly stats: TtsCallStats;
+}
+
+/**
+ * Opens `tts.streamText` measuring like `meteredSynthesize`: time from the first text pushed to
+ * the first audio, audio duration and characters (totals), cancellations. The model must have
+ * `streamText`.
+ */
+export function meteredTextStream(
+  tts: TtsModel,
+  options: { signal: AbortSignal },
+  meter: { metrics: MetricsCollector; clock: Clock },
+): MeteredTextStream {
+  const stats: TtsCallStats = { firstAudioMs: undefined, audioMs: 0, cancelled: false };
+  const { metrics, clock } = meter;
+  const { signal } = options;
+  if (tts.streamText === undefined) throw new TypeError(`${tts.provider} ${tts.modelId} has no streamText`);
+  const stream = tts.streamText({ signal });
+  let firstTextAt: number | undefined;
+  const wrap = (error: unknown): Error =>
+    error instanceof ProviderError
+      ? error
+      : new ProviderError(
+          `the TTS (${tts.provider} ${tts.modelId}) failed: ${(error as Error)?.message ?? error}`,
+          { provider: tts.provider, cause: error },
+        );
+  async function* run(): AsyncGenerator<TtsStreamPart> {
+    let completed = false;
+    let failed = false;
+    try {
+      for await (const part of abortable(stream, signal)) {
+        if (part.type === "error") {
+          failed = true;
+          yield { type: "error", error: wrap(part.error) };
+          return;
+        }
+        if (part.type === "audio") {
+          if (part.frame.samples.length === 0) continue;
+          if (stats.firstAudioMs === undefined) {
+            stats.firstAudioMs = clock.now() - (firstTextAt ?? clock.now());
+            metrics.observe("tts_latency_ms__avg", stats.firstAudioMs);
+          }
+          const ms = frameDurationMs(part.frame);
+          stats.audioMs += ms;
+          metrics.add("tts_audio_duration_ms__total", ms);
+        }
+        yield part;
+      }
+      completed = true;
+    } catch (error) {
+      if (signal.aborted || isAbortError(error)) return;
+      failed = true;
+      yield { type: "error", error: wrap(error) };
+    } finally {
+      if (!completed && !failed) {
+        stats.cancelled = true;
+        metrics.add("tts_cancelled__total");
+      }
+    }
+  }
+  return {
+    push(text) {
+      if (text.length === 0 || signal.aborted) return;
+      firstTextAt ??= clock.now();
+      metrics.add("tts_characters__total", text.length);
+      stream.push(text);
+    },
+    flush: () => {
+      if (!signal.aborted) stream.flush();
+    },
+    end: () => {
+      if (!signal.aborted) stream.end();
+    },
+    parts: run(),
+    stats,
+  };
 }

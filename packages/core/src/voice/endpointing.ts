@@ -1,7 +1,7 @@
 import { type Clock, Timer } from "@callwright/provider-utils";
 import type { ChatMessage } from "@callwright/spec";
 
-/** When a user's turn ends (design/voice-loop.md). Both delays count from the last voiced frame. */
+/** When a user's turn ends (docs/voice-loop.md). Both delays count from the last voiced frame. */
 export interface EndpointingOptions {
   /**
    * Silence after the user's last voiced frame before the turn may end, once the STT has a

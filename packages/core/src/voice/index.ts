@@ -25,6 +25,5 @@ export {
   type SentenceSplitterOptions,
   speakableText,
 } from "./sentence-splitter.js";
-export { TURN_TRANSITIONS } from "./state.js";
 export { defaultVadOptions, type VadOptions } from "./vad-detector.js";
 export type { ErrorSource, TranscriptEvent } from "./voice-session.js";

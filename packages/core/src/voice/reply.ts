@@ -1,6 +1,6 @@
 import type { Clock } from "@callwright/provider-utils";
 import { AsyncQueue } from "@callwright/provider-utils";
-import type { ChatMessage, LlmModel, TtsModel } from "@callwright/spec";
+import type { ChatMessage, LlmModel, TtsModel, TtsTiming } from "@callwright/spec";
 import { audioFrame } from "@callwright/spec";
 import { Framer } from "../audio/framer.js";
 import { toMono } from "../audio/mono.js";
@@ -11,10 +11,16 @@ import type { Tool } from "../llm/tool.js";
 import { runLlm, type ToolCallRecord } from "../llm/tool-runner.js";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
-import { meteredSynthesize, type TtsCallStats } from "../tts/metered.js";
+import {
+  type MeteredTextStream,
+  meteredSynthesize,
+  meteredTextStream,
+  type TtsCallStats,
+} from "../tts/metered.js";
 import type { AudioOutput, PlaybackOwner } from "./audio-output.js";
 import { playedPrefix } from "./played-text.js";
 import { SentenceSplitter, speakableText } from "./sentence-splitter.js";
+import { countWords, SpeakableChunker, wordsHeard, writtenPrefix } from "./streamed-text.js";
 
 /** What a reply says: the LLM's answer to a conversation, or fixed text (`agent.say`). */
 export type ReplySource = { kind: "llm"; messages: readonly ChatMessage[] } | { kind: "text"; text: string };
@@ -63,6 +69,8 @@ interface Segment {
   index: number;
   /** The text as written (for the history); TTS gets its speakable form. */
   text: string;
+  /** Streaming TTS only: speakable words of `text` pushed to the stream so far. */
+  words: number;
   /** LLM step it came from (tool calls start a new step). */
   step: number;
   /** False when there is no TTS: the text counts as said once known. */
@@ -75,6 +83,9 @@ interface Segment {
 
 /** Speech rate assumed for a sentence still being synthesised when it was cut. */
 const DEFAULT_MS_PER_CHAR = 65;
+
+/** The tag of a streaming TTS's audio (one stream for the whole reply, not one per sentence). */
+const STREAM_TAG = -1;
 
 let nextReplyId = 1;
 
@@ -112,6 +123,24 @@ export class Reply implements PlaybackOwner {
   #resampler: Resampler | undefined;
   readonly #framer: Framer;
   #framesQueued = 0;
+  /**
+   * With a streaming TTS: one stream for the reply, text pushed as it is written (one segment
+   * per LLM step), its audio counted on `#streamAudio`, and the timings it reports.
+   */
+  #stream: MeteredTextStream | undefined;
+  readonly #chunker = new SpeakableChunker();
+  readonly #streamAudio: Segment = {
+    index: STREAM_TAG,
+    text: "",
+    words: 0,
+    step: 0,
+    audio: true,
+    producedSamples: 0,
+    sentSamples: 0,
+    synthDone: false,
+    announced: false,
+  };
+  readonly #timings: TtsTiming[] = [];
   #started = false;
   #finished = false;
   #cancelReason: ReplyCancelReason | undefined;
@@ -145,8 +174,14 @@ export class Reply implements PlaybackOwner {
     if (this.#started || this.#finished) return;
     this.#started = true;
     this.startedAt = this.#deps.meter.clock.now();
+    const { tts, meter } = this.#deps;
+    if (tts?.streamText !== undefined) {
+      // Opened now, so the TTS connects while the LLM thinks.
+      this.#stream = meteredTextStream(tts, { signal: this.#controller.signal }, meter);
+      this.ttsStats = this.#stream.stats;
+    }
     void this.#produceText();
-    void this.#speak();
+    void (this.#stream === undefined ? this.#speak() : this.#speakStream(this.#stream));
   }
 
   /** Stops the reply: LLM, tools and TTS aborted, its queued sentences dropped. */
@@ -206,30 +241,90 @@ export class Reply implements PlaybackOwner {
     this.#deps.logger.warn({ err: error }, "the LLM failed mid-reply");
     this.#deps.events.onError(this, error, "llm");
     // Say so, in the agent's voice, rather than going silent.
+    const { tts, errorReplyText } = this.#deps;
+    const sayError = tts !== undefined && errorReplyText.length > 0;
+    if (this.#stream !== undefined) {
+      const current = this.#segments.at(-1);
+      const after = current !== undefined && current.step === this.#step && current.text.trim() !== "";
+      if (sayError) this.#streamWritten(after ? ` ${errorReplyText}` : errorReplyText);
+      return;
+    }
     const rest = this.#splitter.flush();
     if (rest !== undefined) this.#sentences.push({ text: rest, step: this.#step });
-    if (this.#deps.tts !== undefined && this.#deps.errorReplyText.length > 0) {
-      this.#sentences.push({ text: this.#deps.errorReplyText, step: this.#step });
-    }
+    if (sayError) this.#sentences.push({ text: errorReplyText, step: this.#step });
   }
 
   #addText(text: string): void {
     if (this.#finished) return;
+    if (this.#stream !== undefined) {
+      this.#streamWritten(text);
+      return;
+    }
     for (const sentence of this.#splitter.push(text))
       this.#sentences.push({ text: sentence, step: this.#step });
   }
 
   #endStep(): void {
     if (this.#finished) return;
+    if (this.#stream !== undefined) {
+      const segment = this.#segments.at(-1);
+      if (segment !== undefined && segment.step === this.#step) {
+        this.#streamSpeakable(segment, this.#chunker.flush());
+        this.#stream.flush();
+      }
+      this.#splitter.flush();
+      this.#step += 1;
+      return;
+    }
     const rest = this.#splitter.flush();
     if (rest !== undefined) this.#sentences.push({ text: rest, step: this.#step });
     this.#step += 1;
   }
 
   #endText(): void {
+    if (this.#stream !== undefined) {
+      const segment = this.#segments.at(-1);
+      if (segment !== undefined && !this.#finished) this.#streamSpeakable(segment, this.#chunker.flush());
+      this.#stream.end();
+      return;
+    }
     const rest = this.#splitter.flush();
     if (rest !== undefined && !this.#finished) this.#sentences.push({ text: rest, step: this.#step });
     this.#sentences.end();
+  }
+
+  // ---- text into a streaming TTS ----
+
+  /** Text the LLM wrote, for a streaming TTS: kept as written, pushed speakable, word by word. */
+  #streamWritten(text: string): void {
+    let segment = this.#segments.at(-1);
+    if (segment === undefined || segment.step !== this.#step) {
+      segment = {
+        index: this.#segments.length,
+        text: "",
+        words: 0,
+        step: this.#step,
+        audio: true,
+        producedSamples: 0,
+        sentSamples: 0,
+        synthDone: false,
+        announced: false,
+      };
+      this.#segments.push(segment);
+    }
+    segment.text += text;
+    this.#streamSpeakable(segment, this.#chunker.push(text));
+    // A sentence completed while the agent is speaking: show it (as the per-sentence path does).
+    if (this.#splitter.push(text).length > 0 && this.firstAudioAt !== undefined) {
+      this.#deps.events.onText(this, this.#heardText(false).text);
+    }
+  }
+
+  #streamSpeakable(segment: Segment, speakable: string): void {
+    if (speakable === "" || this.#stream === undefined) return;
+    segment.words += countWords(speakable);
+    this.firstTextToTtsAt ??= this.#deps.meter.clock.now();
+    this.#stream.push(speakable);
   }
 
   // ---- speech: sentences → TTS → frames → output ----
@@ -243,6 +338,7 @@ export class Reply implements PlaybackOwner {
         const segment: Segment = {
           index: this.#segments.length,
           text,
+          words: 0,
           step,
           audio: tts !== undefined,
           producedSamples: 0,
@@ -287,6 +383,36 @@ export class Reply implements PlaybackOwner {
     else this.#finish(false);
   }
 
+  /** A streaming TTS's parts: audio for the whole reply, and when its words are spoken. */
+  async #speakStream(stream: MeteredTextStream): Promise<void> {
+    const segment = this.#streamAudio;
+    try {
+      for await (const part of stream.parts) {
+        if (this.#finished) return;
+        if (part.type === "audio") {
+          this.#queueAudio(part.frame.sampleRateHz, toMono(part.frame).samples, segment);
+        } else if (part.type === "timings") {
+          this.#timings.push(...part.timings);
+        } else if (part.type === "error") {
+          throw part.error;
+        }
+      }
+      if (this.#finished) return;
+      this.#flushAudio(segment);
+      segment.synthDone = true;
+    } catch (error) {
+      if (this.#finished) return;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.#error ??= failure;
+      this.#deps.logger.warn({ err: failure }, "the TTS failed mid-reply");
+      this.#deps.events.onError(this, failure, "tts");
+      this.#controller.abort();
+    }
+    if (this.#finished) return;
+    if (this.#framesQueued > 0) this.#deps.output.enqueueEnd(this);
+    else this.#finish(false);
+  }
+
   #queueAudio(rateHz: number, samples: Int16Array, segment: Segment): void {
     if (this.#resampler?.inputSampleRateHz !== rateHz) {
       if (this.#resampler !== undefined) this.#framer.push(this.#resampler.flush(), this.#emitter(segment));
@@ -317,6 +443,15 @@ export class Reply implements PlaybackOwner {
 
   onFrameSent(tag: number, frame: { samples: Int16Array }, atMs: number): void {
     if (this.#finished) return;
+    if (tag === STREAM_TAG) {
+      this.#streamAudio.sentSamples += frame.samples.length;
+      if (this.firstAudioAt === undefined) {
+        this.firstAudioAt = atMs;
+        this.#deps.events.onFirstAudio(this, atMs);
+        this.#deps.events.onText(this, this.#heardText(false).text);
+      }
+      return;
+    }
     const segment = this.#segments[tag];
     if (segment === undefined) return;
     segment.sentSamples += frame.samples.length;
@@ -368,6 +503,15 @@ export class Reply implements PlaybackOwner {
       list.push(text);
       byStep.set(step, list);
     };
+    if (cut && this.#stream !== undefined) {
+      let words = this.#streamWordsHeard();
+      for (const s of this.#segments) {
+        if (words <= 0) break;
+        add(s.step, words >= s.words ? s.text.trim() : writtenPrefix(s.text, words).trim());
+        words -= s.words;
+      }
+      return { text: parts.join(" "), byStep };
+    }
     const msPerChar = this.#observedMsPerChar();
     for (const s of this.#segments) {
       if (s.index > through) break;
@@ -390,6 +534,27 @@ export class Reply implements PlaybackOwner {
       break;
     }
     return { text: parts.join(" "), byStep };
+  }
+
+  /**
+   * Words of a streaming reply the listener heard in full: from the TTS's timings when it sends
+   * them, else the share of the audio played (speech rate assumed uniform).
+   */
+  #streamWordsHeard(): number {
+    const rate = this.#deps.outputSampleRateHz;
+    const audio = this.#streamAudio;
+    const playedMs = (audio.sentSamples * 1000) / rate;
+    if (this.#timings.length > 0) return wordsHeard(this.#timings, playedMs);
+    let words = 0;
+    let chars = 0;
+    for (const s of this.#segments) {
+      words += s.words;
+      chars += s.text.length;
+    }
+    const producedMs = (audio.producedSamples * 1000) / rate;
+    const expectedMs = audio.synthDone ? producedMs : Math.max(producedMs, chars * DEFAULT_MS_PER_CHAR);
+    if (expectedMs <= 0) return 0;
+    return Math.floor((words * Math.min(playedMs, expectedMs)) / expectedMs);
   }
 
   #observedMsPerChar(): number {

@@ -1,34 +1,18 @@
 import type { AgentState } from "@callwright/spec";
 
-/** Which state may follow which (design/voice-loop.md's diagram, plus `say`/`simpleResponse`). */
-export const TURN_TRANSITIONS: Readonly<Record<AgentState, readonly AgentState[]>> = {
-  idle: ["listening"],
-  // user speech; a text-started reply (simpleResponse) thinks; say() speaks at once
-  listening: ["user_speaking", "thinking", "agent_speaking", "idle"],
-  // end of turn; an empty turn (noise) goes back; say() over the user
-  user_speaking: ["thinking", "listening", "agent_speaking", "idle"],
-  // first audio out; the user speaks again; the reply failed silently
-  thinking: ["agent_speaking", "user_speaking", "listening", "idle"],
-  // barge-in; played out; played out with the next reply queued
-  agent_speaking: ["user_speaking", "listening", "thinking", "idle"],
-};
-
 /**
- * The session's turn state: one value, changed only through `set`, which checks the move
- * against `TURN_TRANSITIONS` and reports every change (and any move the table does not allow,
- * which is a bug in the loop, not a user error).
+ * The session's turn state. It is derived, not driven: the loop computes it from what is going
+ * on (the agent's audio going out, a user's turn in progress, a reply being prepared) after every
+ * step, and this holder reports each change once. There is no transition table to keep in step:
+ * any state can follow any other when the facts change (a `say()` over a speaking user, a reply
+ * that failed silently), and the facts are tested, not the moves.
  */
-export class TurnStateMachine {
+export class AgentStateHolder {
   #state: AgentState = "idle";
   readonly #onChange: (state: AgentState, previous: AgentState) => void;
-  readonly #onInvalid: (from: AgentState, to: AgentState) => void;
 
-  constructor(
-    onChange: (state: AgentState, previous: AgentState) => void,
-    onInvalid: (from: AgentState, to: AgentState) => void,
-  ) {
+  constructor(onChange: (state: AgentState, previous: AgentState) => void) {
     this.#onChange = onChange;
-    this.#onInvalid = onInvalid;
   }
 
   get state(): AgentState {
@@ -39,7 +23,6 @@ export class TurnStateMachine {
   set(next: AgentState): boolean {
     const previous = this.#state;
     if (next === previous) return false;
-    if (!TURN_TRANSITIONS[previous].includes(next)) this.#onInvalid(previous, next);
     this.#state = next;
     this.#onChange(next, previous);
     return true;

@@ -2,42 +2,54 @@
 // are held for the next one, or are weighed as a barge-in; the endpointing rule ends the turn.
 
 import type { Clock } from "@callwright/provider-utils";
-import type { ChatHistory } from "../llm/chat-history.js";
+import type { AgentUiEvent, ChatMessage } from "@callwright/spec";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 import { type EndOfTurnReason, Endpointing } from "./endpointing.js";
 import type { VoiceOptions } from "./options.js";
 import type { ParticipantInput, ParticipantInputHandler } from "./participant-input.js";
 import { Turn, type TurnSegment } from "./turn.js";
-import type { ErrorSource, TranscriptEvent } from "./voice-session.js";
 
-/** What turn-taking needs from the session that owns it (the replies and what it reports). */
-export interface TurnTakingHost {
-  /** The session is closed: nothing starts any more. */
-  closed(): boolean;
+/** A transcript as the loop reports it. */
+export type TranscriptEvent = Extract<AgentUiEvent, { type: "transcript" }>;
+
+/**
+ * What turn-taking decided. The session that owns it acts on each, synchronously, as it is made:
+ * it owns the replies (which answers which turn), the audio, the history and what is reported.
+ */
+export type TurnDecision =
+  /** A participant's VAD says they started or stopped speaking. */
+  | { type: "user_state"; participantId: string; state: "speaking" | "silent" }
+  /** A user transcript to record (interim or final), with the turn it belongs to. */
+  | { type: "transcript"; event: TranscriptEvent }
+  /** Who has the floor changed (a turn began, ended empty, or was handed on): re-derive the state. */
+  | { type: "floor" }
+  /** The turn ended with words: commit them to the history and answer. */
+  | { type: "answer"; turn: Turn }
+  /** The turn's owner spoke again before its answer played: that answer is dropped, the turn goes on. */
+  | { type: "merge"; turn: Turn }
+  /** Someone talked over the agent long enough to interrupt: stop the agent now. */
+  | { type: "barge_in"; participantId: string }
+  | { type: "error"; error: Error; source: "stt" | "vad" | "loop" };
+
+/** What turn-taking reads of the agent's side (it never changes it). */
+export interface AgentFloor {
   /** The agent's audio is going out. */
-  agentSpeaking(): boolean;
+  speaking(): boolean;
   /** Some reply is queued or playing. */
   replying(): boolean;
-  /** A barge-in: stops the agent; the cancelled replies' ends start no turn of their own. */
-  interruptReplies(): void;
-  /** The turn ended with words: sets `turn.reply` to the reply answering it and queues it. */
-  answer(turn: Turn): void;
-  updateState(): void;
-  onUserState(participantId: string, state: "speaking" | "silent"): void;
-  record(event: TranscriptEvent): void;
-  error(error: Error, source: ErrorSource): void;
-  /** Runs a control step; a bug in it is reported, never thrown into the edge or a timer. */
-  guard(step: () => void): void;
 }
 
 export interface TurnTakingDeps {
-  history: ChatHistory;
   options: VoiceOptions;
   clock: Clock;
   metrics: MetricsCollector;
   logger: Logger;
-  host: TurnTakingHost;
+  /** The conversation so far, for the turn detector. */
+  history: () => readonly ChatMessage[];
+  agent: AgentFloor;
+  /** Where decisions go, synchronously, in the order they are made. */
+  decide: (decision: TurnDecision) => void;
 }
 
 /**
@@ -57,29 +69,28 @@ const key = (participantId: string, segmentId: number) => `${participantId}\u000
 /**
  * The user side of the turn loop, fed by every participant's input: the route of each speech
  * segment, the current turn and the speech held for the next, and the endpointing rule. It
- * merges speech that comes while the agent thinks, barges in while it speaks, and hands a
- * finished turn to its host to answer; it never touches a reply's media.
+ * decides (a turn ended, a merge, a barge-in) and its owner acts: it holds no reply, sends no
+ * audio and writes no history.
  */
 export class TurnTaking {
   readonly #deps: TurnTakingDeps;
-  readonly #host: TurnTakingHost;
   readonly #endpointing: Endpointing;
   readonly #routes = new Map<string, Route>();
   #turn: Turn | undefined;
   /** Speech heard while another participant had the turn, oldest first. */
   #held: TurnSegment[] = [];
   #nextTurnId = 1;
+  #closed = false;
 
   constructor(deps: TurnTakingDeps) {
     this.#deps = deps;
-    this.#host = deps.host;
     this.#endpointing = new Endpointing({
       options: deps.options.endpointing,
       clock: deps.clock,
       detector: deps.options.turnDetector,
-      history: () => deps.history.messages,
-      onEndOfTurn: (reason) => this.#host.guard(() => this.#endOfTurn(reason)),
-      onError: (error) => this.#host.error(error instanceof Error ? error : new Error(String(error)), "loop"),
+      history: deps.history,
+      onEndOfTurn: (reason) => this.#guard(() => this.#endOfTurn(reason)),
+      onError: (error) => this.#error(error, "loop"),
     });
   }
 
@@ -93,13 +104,26 @@ export class TurnTaking {
     return this.#nextTurnId;
   }
 
-  /** The reply to `turn` (the current one) is over: if the turn was waiting for it, the floor is free. */
-  replyOver(turn: Turn): void {
-    if (turn.phase === "replying") this.#turn = undefined;
+  /**
+   * A reply ended. `answered` is the turn it answered, if any: when that turn was waiting for
+   * it, the floor is free. Speech that started over the agent's last words is no longer over the
+   * agent once it is silent; speech held for later becomes the next turn when nothing else is
+   * going on.
+   */
+  replyEnded(answered: Turn | undefined): void {
+    this.#guard(() => {
+      if (answered !== undefined && answered === this.#turn && answered.phase === "replying") {
+        this.#turn = undefined;
+      }
+      if (!this.#deps.agent.speaking()) this.#promoteCandidates();
+      this.#deps.decide({ type: "floor" });
+      this.#settle();
+    });
   }
 
-  /** Closes the endpointing timers and forgets every turn. */
+  /** Closes the endpointing timers and forgets every turn; no decision follows. */
   close(): void {
+    this.#closed = true;
     this.#endpointing.close();
     this.#routes.clear();
     this.#held = [];
@@ -110,6 +134,10 @@ export class TurnTaking {
 
   /** A participant whose input was open left the call. */
   participantLeft(participantId: string): void {
+    this.#guard(() => this.#participantLeft(participantId));
+  }
+
+  #participantLeft(participantId: string): void {
     // Whatever they were saying is all they will say: settle their open segments.
     const now = this.#deps.clock.now();
     const settle = (s: TurnSegment) => {
@@ -135,32 +163,55 @@ export class TurnTaking {
     }
     for (const k of [...this.#routes.keys()])
       if (k.startsWith(`${participantId}\u0000`)) this.#routes.delete(k);
-    this.settle();
+    this.#settle();
   }
 
   /** Where every participant's input reports its speech and transcripts. */
   readonly inputHandler: ParticipantInputHandler = {
     onSpeechStart: (input, segmentId, startedAt) =>
-      this.#host.guard(() => this.#speechStart(input, segmentId, startedAt)),
+      this.#guard(() => this.#speechStart(input, segmentId, startedAt)),
     onSpeechProgress: (input, segmentId, speechMs) => {
       const route = this.#routes.get(key(input.participantId, segmentId));
       if (route?.kind !== "candidate") return;
       if (speechMs >= this.#deps.options.interruption.minInterruptionMs) {
-        this.#host.guard(() => this.#bargeIn(route.segment));
+        this.#guard(() => this.#bargeIn(route.segment));
       }
     },
     onSpeechEnd: (input, segmentId, lastVoicedAt, speechMs) =>
-      this.#host.guard(() => this.#speechEnd(input, segmentId, lastVoicedAt, speechMs)),
+      this.#guard(() => this.#speechEnd(input, segmentId, lastVoicedAt, speechMs)),
     onTranscript: (input, segmentId, text, complete, receivedAt) =>
-      this.#host.guard(() => this.#transcript(input, segmentId, text, complete, receivedAt)),
-    onError: (error, source) => this.#host.error(error, source),
+      this.#guard(() => this.#transcript(input, segmentId, text, complete, receivedAt)),
+    onError: (error, source) => this.#error(error, source),
   };
+
+  /** Runs a step; a bug in it is reported as a decision, never thrown into the edge or a timer. */
+  #guard(step: () => void): void {
+    if (this.#closed) return;
+    try {
+      step();
+    } catch (error) {
+      this.#error(error, "loop");
+    }
+  }
+
+  #error(error: unknown, source: "stt" | "vad" | "loop"): void {
+    if (this.#closed) return;
+    this.#deps.decide({
+      type: "error",
+      error: error instanceof Error ? error : new Error(String(error)),
+      source,
+    });
+  }
+
+  #record(event: TranscriptEvent): void {
+    this.#deps.decide({ type: "transcript", event });
+  }
 
   // ---- control: speech and turns ----
 
   #speechStart(input: ParticipantInput, segmentId: number, startedAt: number): void {
     const participantId = input.participantId;
-    this.#host.onUserState(participantId, "speaking");
+    this.#deps.decide({ type: "user_state", participantId, state: "speaking" });
     const segment: TurnSegment = {
       participantId,
       segmentId,
@@ -173,7 +224,7 @@ export class TurnTaking {
     };
     const k = key(participantId, segmentId);
     const turn = this.#turn;
-    const playing = this.#host.agentSpeaking();
+    const playing = this.#deps.agent.speaking();
     if (playing) {
       // The agent is speaking: this may become a barge-in, if it lasts.
       const canInterrupt = this.#deps.options.interruption.enabled;
@@ -185,7 +236,7 @@ export class TurnTaking {
       this.#startTurn(participantId, [segment], false);
       this.#routes.set(k, { kind: "turn", turn: this.#turn! });
       this.#endpointing.speechStarted();
-      this.#host.updateState();
+      this.#deps.decide({ type: "floor" });
       return;
     }
     if (participantId !== turn.ownerId) {
@@ -197,21 +248,19 @@ export class TurnTaking {
     if (turn.phase === "replying") {
       // The user speaks again before the agent answered: no answer to half a question.
       this.#deps.logger.debug({ turn_id: turn.id }, "user spoke again while the agent was thinking; merging");
-      const reply = turn.reply;
-      turn.reply = undefined;
       turn.phase = "speaking";
       turn.endOfTurnAt = undefined;
-      reply?.cancel("merged");
       this.#endpointing.reset();
+      this.#deps.decide({ type: "merge", turn });
     }
     turn.segments.push(segment);
     this.#routes.set(k, { kind: "turn", turn });
     this.#endpointing.speechStarted();
-    this.#host.updateState();
+    this.#deps.decide({ type: "floor" });
   }
 
   #speechEnd(input: ParticipantInput, segmentId: number, lastVoicedAt: number, speechMs: number): void {
-    this.#host.onUserState(input.participantId, "silent");
+    this.#deps.decide({ type: "user_state", participantId: input.participantId, state: "silent" });
     const k = key(input.participantId, segmentId);
     const route = this.#routes.get(k);
     if (route === undefined) return;
@@ -225,7 +274,7 @@ export class TurnTaking {
       route.segment.open = false;
       route.segment.lastVoicedAt = lastVoicedAt;
       route.segment.startedAt = lastVoicedAt - speechMs;
-      this.settle();
+      this.#settle();
       return;
     }
     if (route.kind === "turn") {
@@ -263,7 +312,7 @@ export class TurnTaking {
     if (route.kind === "candidate") return; // shown if it becomes a barge-in
     const turnId = route.kind === "turn" ? route.turn.id : this.#nextTurnId;
     if (text.length > 0 || complete) {
-      this.#host.record({
+      this.#record({
         type: "transcript",
         role: "user",
         participantId: input.participantId,
@@ -274,7 +323,7 @@ export class TurnTaking {
     }
     if (complete) this.#routes.delete(k);
     if (route.kind === "held") {
-      if (complete) this.settle();
+      if (complete) this.#settle();
       return;
     }
     const turn = route.turn;
@@ -313,39 +362,18 @@ export class TurnTaking {
       // Noise, or speech the STT could not make out: nothing to answer.
       this.#turn = undefined;
       this.#endpointing.reset();
-      this.#host.updateState();
-      this.settle();
+      this.#deps.decide({ type: "floor" });
+      this.#settle();
       return;
     }
     turn.phase = "replying";
     turn.endOfTurnAt = now;
-    this.#commitUserText(turn);
-    this.#host.answer(turn);
-    this.#host.updateState();
-  }
-
-  /** The turn's words go into the history (extending its message when the user spoke again). */
-  #commitUserText(turn: Turn): void {
-    const history = this.#deps.history;
-    const index = turn.userMessageIndex;
-    if (index !== undefined && index === history.length - 1) {
-      // Nothing came after it (the merged reply said nothing): one message for the whole turn.
-      const messages = turn.userMessages(0);
-      if (messages.length === 1) {
-        history.replace(index, messages[0]!);
-        turn.committedSegments = turn.segments.length;
-        return;
-      }
-    }
-    const added = turn.userMessages(turn.committedSegments);
-    if (added.length === 0) return;
-    if (turn.userMessageIndex === undefined) turn.userMessageIndex = history.length;
-    history.append(...added);
-    turn.committedSegments = turn.segments.length;
+    this.#deps.decide({ type: "answer", turn });
+    this.#deps.decide({ type: "floor" });
   }
 
   #bargeIn(segment: TurnSegment): void {
-    if (!this.#host.agentSpeaking()) return;
+    if (!this.#deps.agent.speaking()) return;
     this.#deps.metrics.add("interruptions__total");
     this.#deps.logger.debug({ participant_id: segment.participantId }, "barge-in");
     // Other would-be interrupters are heard next turn.
@@ -355,9 +383,9 @@ export class TurnTaking {
         this.#held.push(route.segment);
       }
     }
-    // Stop the sound first (within this frame), then tear the replies down; the interrupter's
-    // turn is set up here, not by the replies' ends.
-    this.#host.interruptReplies();
+    // Stop the sound first (within this frame): the owner tears the replies down; the
+    // interrupter's turn is set up here, not by the replies' ends.
+    this.#deps.decide({ type: "barge_in", participantId: segment.participantId });
     const previous = this.#turn;
     if (previous !== undefined && previous.phase === "replying") this.#turn = undefined;
     if (this.#turn === undefined) {
@@ -369,7 +397,7 @@ export class TurnTaking {
     this.#routes.set(key(segment.participantId, segment.segmentId), { kind: "turn", turn });
     this.#endpointing.speechStarted();
     if (segment.text.length > 0) {
-      this.#host.record({
+      this.#record({
         type: "transcript",
         role: "user",
         participantId: segment.participantId,
@@ -378,12 +406,12 @@ export class TurnTaking {
         turnId: turn.id,
       });
     }
-    this.#host.updateState();
+    this.#deps.decide({ type: "floor" });
   }
 
   /** When nothing is going on, speech held from others becomes the next turn. */
-  settle(): void {
-    if (this.#host.closed() || this.#turn !== undefined || this.#host.replying() || this.#held.length === 0)
+  #settle(): void {
+    if (this.#closed || this.#turn !== undefined || this.#deps.agent.replying() || this.#held.length === 0)
       return;
     const segments = this.#held;
     this.#held = [];
@@ -394,7 +422,7 @@ export class TurnTaking {
       if (this.#routes.has(k)) this.#routes.set(k, { kind: "turn", turn });
     }
     if (turn.speaking) this.#endpointing.speechStarted();
-    this.#host.updateState();
+    this.#deps.decide({ type: "floor" });
     this.#feedEndpointing(turn);
   }
 
@@ -402,7 +430,7 @@ export class TurnTaking {
    * The agent stopped speaking while someone was starting to talk over it (not long enough to
    * interrupt yet): that speech is no longer over the agent, so it is a turn like any other.
    */
-  promoteCandidates(): void {
+  #promoteCandidates(): void {
     for (const [k, route] of this.#routes) {
       if (route.kind !== "candidate") continue;
       const segment = route.segment;

@@ -1,4 +1,5 @@
 import type { ChatMessage, TurnBreakdown } from "@callwright/spec";
+import type { ChatHistory } from "../llm/chat-history.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 import type { Reply } from "./reply.js";
 
@@ -25,7 +26,8 @@ const joinText = (segments: readonly TurnSegment[]): string =>
 
 /**
  * One user turn: the speech segments that make it (its owner's, and other participants' held
- * over from the previous turn), when it ended, the reply it got.
+ * over from the previous turn) and when it ended. Turn-taking writes it; which reply answers it
+ * is the session's to know.
  */
 export class Turn {
   readonly id: number;
@@ -35,13 +37,10 @@ export class Turn {
   phase: "speaking" | "replying" = "speaking";
   readonly segments: TurnSegment[] = [];
   endOfTurnAt: number | undefined;
-  reply: Reply | undefined;
   /** Index in the history of this turn's user message, once committed. */
-  userMessageIndex: number | undefined;
+  #userMessageIndex: number | undefined;
   /** Segments already in the history. */
-  committedSegments = 0;
-  /** Its breakdown was emitted. */
-  reported = false;
+  #committedSegments = 0;
 
   constructor(id: number, ownerId: string, deferred: boolean) {
     this.id = id;
@@ -87,6 +86,28 @@ export class Turn {
     return at;
   }
 
+  /**
+   * Puts the turn's words into the history: new messages for segments not there yet, or, when
+   * the user spoke again and nothing came after their message (the merged reply said nothing),
+   * that message rewritten to hold the whole turn.
+   */
+  commitTo(history: ChatHistory): void {
+    const index = this.#userMessageIndex;
+    if (index !== undefined && index === history.length - 1) {
+      const messages = this.userMessages(0);
+      if (messages.length === 1) {
+        history.replace(index, messages[0]!);
+        this.#committedSegments = this.segments.length;
+        return;
+      }
+    }
+    const added = this.userMessages(this.#committedSegments);
+    if (added.length === 0) return;
+    this.#userMessageIndex ??= history.length;
+    history.append(...added);
+    this.#committedSegments = this.segments.length;
+  }
+
   /** User messages for segments from `from` on: one per run of the same participant. */
   userMessages(from = 0): ChatMessage[] {
     const out: ChatMessage[] = [];
@@ -109,7 +130,7 @@ const round = (ms: number | undefined): number | null =>
   ms === undefined || !Number.isFinite(ms) ? null : Math.round(Math.max(0, ms) * 100) / 100;
 
 /**
- * Where a turn's time went (design/voice-loop.md). `frameworkMs` is our own cost: end of turn →
+ * Where a turn's time went (docs/voice-loop.md). `frameworkMs` is our own cost: end of turn →
  * first audio, minus the LLM's share (request → first sentence handed to TTS, which includes
  * tool calls) and the TTS's (text → first audio).
  */

@@ -1,7 +1,7 @@
 import type { VadModel, VadStream } from "@callwright/spec";
 import { Framer } from "../audio/framer.js";
 
-/** How speech probabilities become speech (defaults like Silero's, design/voice-loop.md). */
+/** How speech probabilities become speech (defaults like Silero's, docs/voice-loop.md). */
 export interface VadOptions {
   /** Probability at or above which a silent stream starts counting speech. */
   activationThreshold: number;

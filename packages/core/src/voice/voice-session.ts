@@ -19,11 +19,11 @@ import type { VoiceOptions } from "./options.js";
 import { ParticipantInput } from "./participant-input.js";
 import { Reply, type ReplyEvents, type ReplyOutcome, type ReplySource } from "./reply.js";
 import { ReplyQueue } from "./reply-queue.js";
-import { TurnStateMachine } from "./state.js";
+import { AgentStateHolder } from "./state.js";
 import { recordTurnMetrics, type Turn, turnBreakdown } from "./turn.js";
-import { TurnTaking } from "./turn-taking.js";
+import { type TranscriptEvent, type TurnDecision, TurnTaking } from "./turn-taking.js";
 
-export type TranscriptEvent = Extract<AgentUiEvent, { type: "transcript" }>;
+export type { TranscriptEvent } from "./turn-taking.js";
 export type ErrorSource = "llm" | "stt" | "tts" | "vad" | "loop";
 
 /** What the session reports to its owner (the Agent turns these into its events). */
@@ -52,12 +52,13 @@ export interface VoiceSessionDeps {
 }
 
 /**
- * The turn loop of one call (design/voice-loop.md): it wires each participant's input (VAD →
- * STT) to the endpointing rule, starts replies (LLM → TTS → paced audio), and handles the user
- * speaking again while the agent thinks (merge) or speaks (barge-in). It owns no audio math
- * and no provider code: those live in ParticipantInput, Reply, AudioOutput and Endpointing.
- * Who has the floor (segments, turns, merge, barge-in) is TurnTaking's; this class owns the
- * replies and everything the loop reports (transcripts, turn metrics, UI events, state).
+ * The turn loop of one call (docs/voice-loop.md): it wires each participant's input (VAD →
+ * STT) to turn-taking, and acts on what turn-taking decides: it answers turns (LLM → TTS →
+ * paced audio), drops an answer the user talked into (merge), stops the agent (barge-in). It
+ * owns no audio math and no provider code: those live in ParticipantInput, Reply, AudioOutput
+ * and Endpointing. Who has the floor is TurnTaking's to decide; this class owns the replies,
+ * which reply answers which turn, the history, and everything the loop reports (transcripts,
+ * turn metrics, UI events, state).
  *
  * Data kinds (Pipecat's idea, kept by construction): control (speech start/end, end of turn,
  * interrupt, close) is handled synchronously as it happens and never dropped; the media of a
@@ -67,11 +68,15 @@ export interface VoiceSessionDeps {
 export class VoiceSession {
   readonly history: ChatHistory;
   readonly #deps: VoiceSessionDeps;
-  readonly #state: TurnStateMachine;
+  readonly #state: AgentStateHolder;
   readonly #output: AudioOutput;
   readonly #turns: TurnTaking;
   readonly #inputs = new Map<string, ParticipantInput>();
   readonly #replies = new ReplyQueue();
+  /** Which turn each answer answers (replies to `say` and `respond` answer none). */
+  readonly #answers = new Map<Reply, Turn>();
+  /** Turns whose breakdown was emitted. */
+  readonly #reported = new WeakSet<Turn>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #replyEvents: ReplyEvents;
   /** A barge-in is cancelling the replies: their ends must not start turns of their own. */
@@ -82,29 +87,19 @@ export class VoiceSession {
     this.#deps = deps;
     this.history = deps.history;
     const { clock, connection, logger } = deps;
-    this.#state = new TurnStateMachine(
-      (state, previous) => deps.events.onState(state, previous),
-      (from, to) => logger.error({ from, to }, "voice loop made a state move its table does not allow"),
-    );
+    this.#state = new AgentStateHolder((state, previous) => deps.events.onState(state, previous));
     this.#output = new AudioOutput(connection, clock);
     this.#turns = new TurnTaking({
-      history: deps.history,
       options: deps.options,
       clock,
       metrics: deps.metrics,
       logger,
-      host: {
-        closed: () => this.#closed,
-        agentSpeaking: () => this.#replies.playing,
+      history: () => deps.history.messages,
+      agent: {
+        speaking: () => this.#replies.playing,
         replying: () => this.#replies.size > 0,
-        interruptReplies: () => this.#interruptForBargeIn(),
-        answer: (turn) => this.#answer(turn),
-        updateState: () => this.#updateState(),
-        onUserState: (participantId, state) => deps.events.onUserState(participantId, state),
-        record: (event) => this.#record(event),
-        error: (error, source) => this.#error(error, source),
-        guard: (step) => this.#guard(step),
       },
+      decide: (decision) => this.#act(decision),
     });
     this.#replyEvents = {
       onFirstAudio: (reply) => this.#guard(() => this.#replyFirstAudio(reply)),
@@ -174,6 +169,35 @@ export class VoiceSession {
     this.#state.set("idle");
   }
 
+  // ---- turn-taking's decisions ----
+
+  #act(decision: TurnDecision): void {
+    if (this.#closed) return;
+    switch (decision.type) {
+      case "user_state":
+        this.#deps.events.onUserState(decision.participantId, decision.state);
+        return;
+      case "transcript":
+        this.#record(decision.event);
+        return;
+      case "floor":
+        this.#updateState();
+        return;
+      case "answer":
+        this.#guard(() => this.#answer(decision.turn));
+        return;
+      case "merge":
+        this.#guard(() => this.#dropAnswer(decision.turn));
+        return;
+      case "barge_in":
+        this.#guard(() => this.#interruptForBargeIn());
+        return;
+      case "error":
+        this.#error(decision.error, decision.source);
+        return;
+    }
+  }
+
   // ---- participants ----
 
   #input(participantId: string): ParticipantInput {
@@ -225,8 +249,19 @@ export class VoiceSession {
 
   /** The answer to a turn that ended with words: the LLM on the history as it now stands. */
   #answer(turn: Turn): void {
-    turn.reply = this.#createReply({ kind: "llm", messages: this.history.forRequest() });
-    this.#replies.push(turn.reply);
+    turn.commitTo(this.history);
+    const reply = this.#createReply({ kind: "llm", messages: this.history.forRequest() });
+    this.#answers.set(reply, turn);
+    this.#replies.push(reply);
+  }
+
+  /** The user spoke again before the turn's answer played: that answer is dropped, not reported. */
+  #dropAnswer(turn: Turn): void {
+    for (const [reply, answered] of this.#answers) {
+      if (answered !== turn) continue;
+      this.#answers.delete(reply);
+      reply.cancel("merged");
+    }
   }
 
   #enqueueReply(source: ReplySource): Promise<ReplyOutcome> {
@@ -251,7 +286,7 @@ export class VoiceSession {
     this.#replies.cancelAll(reason);
   }
 
-  /** A barge-in stops the replies; the interrupter's turn is set up by TurnTaking, not by their ends. */
+  /** A barge-in stops the replies; the interrupter's turn is set up by turn-taking, not by their ends. */
   #interruptForBargeIn(): void {
     this.#interrupting = true;
     try {
@@ -262,8 +297,8 @@ export class VoiceSession {
   }
 
   #replyFirstAudio(reply: Reply): void {
-    const turn = this.#turns.turn;
-    if (turn !== undefined && turn.reply === reply) this.#report(turn, reply);
+    const turn = this.#answers.get(reply);
+    if (turn !== undefined) this.#report(turn, reply);
     this.#updateState();
   }
 
@@ -272,22 +307,18 @@ export class VoiceSession {
     if (outcome.text.length > 0 || reply.firstAudioAt !== undefined) {
       this.#agentTranscript(reply, outcome.text, true);
     }
-    const turn = this.#turns.turn;
-    if (turn !== undefined && turn.reply === reply) {
-      if (!turn.reported && outcome.cancelReason !== "merged") this.#report(turn, reply);
-      this.#turns.replyOver(turn);
-    }
+    const turn = this.#answers.get(reply);
+    this.#answers.delete(reply);
+    if (turn !== undefined) this.#report(turn, reply);
     if (this.#closed || this.#interrupting) return;
     this.#replies.remove(reply);
-    if (!this.#replies.playing) this.#turns.promoteCandidates();
-    this.#updateState();
-    this.#turns.settle();
+    this.#turns.replyEnded(turn);
   }
 
   /** One breakdown per turn: metrics for the collector, an event for the Agent and the page. */
   #report(turn: Turn, reply: Reply): void {
-    if (turn.reported) return;
-    turn.reported = true;
+    if (this.#reported.has(turn)) return;
+    this.#reported.add(turn);
     const breakdown = turnBreakdown(turn, reply);
     recordTurnMetrics(this.#deps.metrics, turn, breakdown);
     this.#deps.events.onTurnMetrics(breakdown);
@@ -297,9 +328,7 @@ export class VoiceSession {
   // ---- records ----
 
   #agentTranscript(reply: Reply, text: string, final: boolean): void {
-    const turn = this.#turns.turn;
-    const turnId =
-      turn !== undefined && turn.reply === reply ? turn.id : Math.max(0, this.#turns.nextTurnId - 1);
+    const turnId = this.#answers.get(reply)?.id ?? Math.max(0, this.#turns.nextTurnId - 1);
     this.#record({ type: "transcript", role: "agent", text, final, turnId });
   }
 
