@@ -16,6 +16,7 @@ export * from "./agent/index.js";
 export * from "./audio/index.js";
 export * from "./edge/index.js";
 export * from "./errors/index.js";
+export * from "./fallback/index.js";
 export * from "./launcher/index.js";
 export * from "./llm/index.js";
 export * from "./log/index.js";

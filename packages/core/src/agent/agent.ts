@@ -99,6 +99,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
   #aloneSince: number | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The model of a fallback list that served each kind since the last turn's metrics (logged with them). */
+  #servedBy: { llm_provider?: string; stt_provider?: string; tts_provider?: string } = {};
   readonly #finished: Promise<string>;
   #resolveFinished!: (reason: string) => void;
 
@@ -127,6 +129,13 @@ export class Agent extends TypedEmitter<AgentEvents> {
     this.#logger = options.logger ?? silentLogger;
     this.#finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
+    });
+    // Samples labelled with a provider come from a fallback list's member: remember which served.
+    this.metrics.subscribe((sample) => {
+      if (sample.provider === undefined) return;
+      const kind = sample.name.slice(0, 3);
+      if (kind === "llm" || kind === "stt" || kind === "tts")
+        this.#servedBy[`${kind}_provider`] = sample.provider;
     });
   }
 
@@ -317,7 +326,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
           this.emit("transcript", event);
         },
         onTurnMetrics: (turn) => {
-          this.#logger.info({ ...turn }, "turn metrics");
+          this.#logger.info({ ...turn, ...this.#servedBy }, "turn metrics");
+          this.#servedBy = {};
           this.emit("metrics", turn);
         },
         onToolCall: (record) => {
