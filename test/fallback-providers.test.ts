@@ -5,8 +5,17 @@
 import * as gemini from "@callwright/gemini";
 import * as local from "@callwright/local";
 import * as openai from "@callwright/openai";
-import { Agent, FallbackLLM, type Logger } from "callwright";
-import { concat, FakeEdge, FakeSTT, FakeTTS, nextEvent, silence, speechLike } from "callwright/testing";
+import { Agent, FallbackLLM, FallbackSTT, FallbackTTS, type Logger } from "callwright";
+import {
+  concat,
+  FakeEdge,
+  FakeLLM,
+  FakeSTT,
+  FakeTTS,
+  nextEvent,
+  silence,
+  speechLike,
+} from "callwright/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type FakeGeminiServer,
@@ -14,6 +23,7 @@ import {
   startFakeGemini,
   textReply,
 } from "./fakes/gemini-server.js";
+import { startFakeOpenAIAudio } from "./fakes/openai-audio-server.js";
 import { type FakeOpenAIServer, textReply as openaiText, startFakeOpenAI } from "./fakes/openai-server.js";
 
 const RATE = 48_000;
@@ -157,5 +167,48 @@ describe("FallbackLLM across real plugins, in a voice session", () => {
       expect.stringMatching(/^openai: could not reach .*ECONNREFUSED/),
     ]);
     expect(turnLines()[0]).toMatchObject({ llm_provider: "local" });
+  });
+});
+
+describe("FallbackSTT and FallbackTTS across real plugins, in a voice session", () => {
+  it("the speech server fails a segment and hangs on speech: the next models hear and speak the turn", async () => {
+    const audio = await startFakeOpenAIAudio();
+    cleanups.push(() => audio.close());
+    audio.transcribe({
+      kind: "json",
+      status: 503,
+      body: { error: { message: "overloaded", type: "server_error" } },
+    });
+    audio.speak({ kind: "hang" });
+    const stt = new FallbackSTT([
+      new openai.STT({ baseUrl: audio.baseUrl, maxRetries: 0 }, {}),
+      new FakeSTT({ transcripts: ["what time is it"] }),
+    ]);
+    const tts = new FallbackTTS(
+      [new openai.TTS({ baseUrl: audio.baseUrl, maxRetries: 0 }, {}), new FakeTTS({ msPerChar: 2 })],
+      { firstOutputTimeoutMs: 300 },
+    );
+    const edge = new FakeEdge({ outputSampleRateHz: RATE });
+    const agent = new Agent({ edge, llm: new FakeLLM({ replies: ["It is noon."] }), stt, tts });
+    cleanups.push(() => agent.close());
+    await agent.join(await agent.createCall("default", "speech-fallback"));
+    const heard = nextEvent(agent, "transcript", (e) => e.role === "user" && e.final, { timeoutMs: 10_000 });
+    const answered = nextEvent(agent, "transcript", (e) => e.role === "agent" && e.final, {
+      timeoutMs: 10_000,
+    });
+    edge.connection.feedAudio("alice", utterance());
+    expect((await heard)[0].text).toBe("what time is it");
+    expect((await answered)[0].text).toBe("It is noon.");
+    // The speech server got the segment first (a WAV of it), then the fallback heard it again.
+    expect(
+      audio.requests.find((r) => r.path === "/v1/audio/transcriptions")?.audio?.durationMs,
+    ).toBeGreaterThan(500);
+    expect(edge.connection.playedMs()).toBeGreaterThan(0);
+    const m = agent.metrics.snapshot();
+    expect([m.stt_fallbacks__total, m.tts_fallbacks__total]).toEqual([1, 1]);
+    expect([stt.isHealthy(0), tts.isHealthy(0)]).toEqual([false, false]);
+    await stt.close();
+    await tts.close();
+    expect([stt.probing, tts.probing]).toEqual([false, false]);
   });
 });
