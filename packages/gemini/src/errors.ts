@@ -19,7 +19,6 @@ export type GeminiErrorCode =
   | "llm_timeout"
   | "llm_connection"
   | "llm_stream_interrupted"
-  | "llm_stream_error"
   | "llm_bad_response";
 
 interface GoogleErrorBody {
