@@ -510,3 +510,20 @@ describe("FallbackSTT", () => {
     expect(model.openStreams).toBe(0);
   });
 });
+
+describe("FallbackLLM with a model that throws at once", () => {
+  it("moves on to the next model", async () => {
+    const broken: LlmModel = {
+      specificationVersion: "v1",
+      provider: "broken",
+      modelId: "m",
+      stream: () => {
+        throw new Error("closed");
+      },
+    };
+    const fallback = track(new FallbackLLM([broken, new FakeLLM({ replies: ["fine"] })]));
+    const { parts, servedBy } = await collect(fallback);
+    expect(textOf(parts)).toBe("fine");
+    expect(servedBy?.index).toBe(1);
+  });
+});

@@ -89,7 +89,11 @@ export class FallbackCall<T> implements AsyncIterable<T> {
         child.abort(timedOut);
       }, o.firstOutputTimeoutMs);
       let committed = false;
-      const iterator = abortable(o.open(index, child.signal), child.signal)[Symbol.asyncIterator]();
+      // A model that throws at once (closed, misused) has failed like one that throws later.
+      const source = (async function* () {
+        yield* o.open(index, child.signal);
+      })();
+      const iterator = abortable(source, child.signal)[Symbol.asyncIterator]();
       try {
         for (;;) {
           let next: IteratorResult<T>;
