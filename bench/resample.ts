@@ -1,6 +1,6 @@
 // Resampler speed: microseconds to resample one 20 ms frame, for the conversions the voice
 // loop makes (edge 48 kHz → VAD/STT 16 kHz; TTS 24/22.05 kHz → edge 48 kHz). Prints one line.
-import { Resampler } from "callwright";
+import { Resampler } from "@callwright/provider-utils";
 
 const FRAMES = 5000;
 const cases: [number, number][] = [

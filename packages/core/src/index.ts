@@ -1,31 +1,166 @@
-// callwright: real-time voice AI agents that join calls. The public API.
+// callwright: real-time voice AI agents that join calls. The public API, name by name: what an
+// agent, a server and their tests are written with. Plugins build on @callwright/spec and
+// @callwright/provider-utils; what is re-exported from them here is what agent code needs.
+// `api/callwright.api.md` records this surface; a test fails when it changes unreviewed.
 
+export { type Clock, readWav, resample, systemClock, writeWav } from "@callwright/provider-utils";
+export type {
+  AgentState,
+  AgentUiEvent,
+  AudioFrame,
+  Call,
+  CallwrightErrorOptions,
+  ChatImage,
+  ChatMessage,
+  Edge,
+  EdgeConnection,
+  EdgeConnectionEvents,
+  EdgeHttpRoutes,
+  EdgeJoinOptions,
+  EdgeRoutesPlugin,
+  FaultKind,
+  LlmModel,
+  LlmPart,
+  LlmRequest,
+  LlmStreamOptions,
+  Participant,
+  Pcm16kMono,
+  Pcm48kMono,
+  ProviderErrorKind,
+  ProviderErrorOptions,
+  SttModel,
+  SttPart,
+  SttStream,
+  SttStreamOptions,
+  ToolCall,
+  ToolSpec,
+  TtsModel,
+  TtsStreamOptions,
+  TtsStreamPart,
+  TtsSynthesizeOptions,
+  TtsTextStream,
+  TtsTiming,
+  TurnBreakdown,
+  VadModel,
+  VadStream,
+  WarmupOptions,
+} from "@callwright/spec";
 export {
-  AsyncQueue,
-  abortable,
-  abortError,
-  type Clock,
-  type EventMap,
-  type Listener,
-  systemClock,
-  Timer,
-  type TimerHandle,
-  TypedEmitter,
-} from "@callwright/provider-utils";
-export * from "./agent/index.js";
-export * from "./audio/index.js";
-export * from "./edge/index.js";
-export * from "./errors/index.js";
-export * from "./fallback/index.js";
-export * from "./launcher/index.js";
-export * from "./llm/index.js";
-export * from "./log/index.js";
-export * from "./metrics/index.js";
-export * from "./observability/index.js";
-export * from "./registry/index.js";
-export * from "./runner/index.js";
-export * from "./server/index.js";
-export * from "./stt/index.js";
-export * from "./tts/index.js";
-export * from "./vad/index.js";
-export * from "./voice/index.js";
+  audioFrame,
+  CallwrightError,
+  ClosedError,
+  ConfigError,
+  frameDurationMs,
+  frameLength,
+  frameRms,
+  isAbortError,
+  isCallwrightError,
+  ProviderError,
+  SPECIFICATION_VERSION,
+  StateError,
+} from "@callwright/spec";
+
+// The agent
+export {
+  Agent,
+  type AgentEvents,
+  type AgentOptions,
+  type CallSession,
+  User,
+  type UserOptions,
+} from "./agent/index.js";
+export { HttpError } from "./errors/index.js";
+// Fallback between providers
+export {
+  defaultFallbackOptions,
+  type FallbackEvents,
+  FallbackLLM,
+  type FallbackLLMOptions,
+  type FallbackMemberEvent,
+  type FallbackOptions,
+  type FallbackServedEvent,
+  FallbackSTT,
+  type FallbackSTTOptions,
+  FallbackTTS,
+  type FallbackTTSOptions,
+  type ServedBy,
+  servedByOf,
+} from "./fallback/index.js";
+// Running agents: the launcher, the CLI runner, the HTTP server, the registry, observability
+export {
+  AgentLauncher,
+  type AgentLauncherOptions,
+  type CreateAgent,
+  defaultLauncherOptions,
+  type JoinCall,
+  type LauncherEvents,
+  type LauncherStats,
+  LauncherUnavailableError,
+  launcherOptionsFromEnv,
+  type SessionEndedEvent,
+  type SessionEndReason,
+  type SessionInfo,
+  type SessionLimitCode,
+  SessionLimitError,
+  type SessionMetrics,
+  type SessionRejectedEvent,
+  SessionStartError,
+  type SessionStartedEvent,
+  type UnavailableReason,
+} from "./launcher/index.js";
+export { type Tool, type ToolCallRecord, type ToolContext, tool, toolSpec } from "./llm/index.js";
+export { type CreateLoggerOptions, createLogger, type Logger, silentLogger } from "./log/index.js";
+export { type MetricName, MetricsCollector, type MetricsSnapshot } from "./metrics/index.js";
+export {
+  attachTelemetry,
+  createPrometheusMetrics,
+  defaultPrometheusMetricsOptions,
+  type PrometheusMetrics,
+  type PrometheusMetricsOptions,
+  type TelemetryOptions,
+} from "./observability/index.js";
+export {
+  defaultRedisRegistryOptions,
+  MemoryRegistry,
+  type MemoryRegistryOptions,
+  RedisRegistry,
+  type RedisRegistryOptions,
+  RegistryUnavailableError,
+  type ReserveResult,
+  type SessionRecord,
+  type SessionRegistry,
+} from "./registry/index.js";
+export { Runner, type RunnerOptions } from "./runner/index.js";
+export {
+  type BuildServerOptions,
+  buildServer,
+  type CallwrightRoutesOptions,
+  callwrightRoutes,
+  defaultServeOptions,
+  type Permission,
+  type PermissionContext,
+  type ServeOptions,
+  serveOptionsFromEnv,
+} from "./server/index.js";
+export { defaultEnergyVadOptions, EnergyVad, type EnergyVadOptions } from "./vad/index.js";
+export {
+  defaultEndpointingOptions,
+  defaultErrorReplyText,
+  defaultInterruptionOptions,
+  defaultSttReconnectOptions,
+  defaultVadOptions,
+  defaultVoiceOptions,
+  type EndOfTurnReason,
+  type EndpointingOptions,
+  type ErrorSource,
+  type InterruptionOptions,
+  type ReplyCancelReason,
+  type ReplyOutcome,
+  type SttReconnectOptions,
+  type TranscriptEvent,
+  type TurnDetector,
+  type TurnDetectorInput,
+  type VadOptions,
+  type VoiceOptions,
+  type VoiceOptionsInput,
+} from "./voice/index.js";

@@ -5,5 +5,3 @@ export type { GeminiErrorCode } from "./errors.js";
 export { LLM } from "./llm/llm.js";
 export { defaultLLMOptions, type GeminiModelId, type LLMOptions, type LLMSettings } from "./llm/options.js";
 export { createGemini, type GeminiProvider } from "./provider.js";
-export { type ConnectionOptions, defaultConnectionOptions } from "./settings.js";
-export { toGeminiSchema } from "./wire/schema.js";

@@ -130,9 +130,16 @@ export class STT implements SttModel {
     await warmupAudioServer("stt", this.baseUrl, this.#headers(), this.#options.firstByteTimeoutMs, options);
   }
 
-  stream(options: SttStreamOptions): OpenAISttStream {
+  stream(options: SttStreamOptions): SttStream {
     if (this.#closed) throw new ClosedError("openai.STT");
-    const stream = new OpenAISttStream(this, options, (s) => this.#streams.delete(s));
+    const server: SttServer = {
+      options: this.#options,
+      baseUrl: this.baseUrl,
+      modelId: this.modelId,
+      headers: () => this.#headers(),
+      logger: () => this.#logger,
+    };
+    const stream = new OpenAISttStream(server, options, (s) => this.#streams.delete(s));
     this.#streams.add(stream);
     return stream;
   }
@@ -140,21 +147,6 @@ export class STT implements SttModel {
   async close(): Promise<void> {
     this.#closed = true;
     for (const stream of this.#streams) stream.abort();
-  }
-
-  /** @internal */
-  get options(): STTOptions {
-    return this.#options;
-  }
-
-  /** @internal */
-  get logger(): Logger | undefined {
-    return this.#logger;
-  }
-
-  /** @internal */
-  headers(): Record<string, string> {
-    return this.#headers();
   }
 
   #headers(): Record<string, string> {
@@ -229,6 +221,15 @@ function languageCode(language: string | undefined): string | undefined {
   return language.trim().split(/[-_]/)[0]!.toLowerCase();
 }
 
+/** What a stream needs of its model. */
+interface SttServer {
+  options: STTOptions;
+  baseUrl: string;
+  modelId: string;
+  headers(): Record<string, string>;
+  logger(): Logger | undefined;
+}
+
 interface Segment {
   frames: Int16Array[];
   samples: number;
@@ -237,8 +238,8 @@ interface Segment {
 }
 
 /** One participant's recognition: segments queued by `flush()`, transcribed one at a time, in order. */
-export class OpenAISttStream implements SttStream {
-  readonly #model: STT;
+class OpenAISttStream implements SttStream {
+  readonly #model: SttServer;
   readonly #options: SttStreamOptions;
   readonly #parts = new AsyncQueue<SttPart>();
   readonly #queue: Segment[] = [];
@@ -250,7 +251,7 @@ export class OpenAISttStream implements SttStream {
   #closed = false;
   readonly #onAbort = () => this.abort();
 
-  constructor(model: STT, options: SttStreamOptions, onClosed: (s: OpenAISttStream) => void) {
+  constructor(model: SttServer, options: SttStreamOptions, onClosed: (s: OpenAISttStream) => void) {
     this.#model = model;
     this.#options = options;
     this.#onClosed = onClosed;
@@ -260,7 +261,7 @@ export class OpenAISttStream implements SttStream {
 
   push(frame: AudioFrame): void {
     if (this.#closed || this.#ended) return;
-    const rate = this.#model.inputSampleRateHz;
+    const rate = this.#model.options.inputSampleRateHz;
     if (frame.sampleRateHz !== rate || frame.channels !== 1) {
       throw new RangeError(
         `openai.STT takes mono ${rate} Hz audio, got ${frame.channels} ch at ${frame.sampleRateHz} Hz`,
@@ -335,7 +336,7 @@ export class OpenAISttStream implements SttStream {
   async #transcribe(segment: Segment): Promise<string> {
     const model = this.#model;
     const o = model.options;
-    const rate = model.inputSampleRateHz;
+    const rate = o.inputSampleRateHz;
     if ((segment.samples * 1000) / rate < o.minSegmentMs) return "";
     const samples = new Int16Array(segment.samples);
     let at = 0;
@@ -370,7 +371,9 @@ export class OpenAISttStream implements SttStream {
         jitterRatio: 0.25,
       },
       onRetry: (error, attempt, delayMs) =>
-        model.logger?.debug({ code: error.code, attempt, delayMs }, "transcription request failed; retrying"),
+        model
+          .logger()
+          ?.debug({ code: error.code, attempt, delayMs }, "transcription request failed; retrying"),
     });
     const body = response.body;
     const type = response.headers.get("content-type") ?? "";

@@ -65,3 +65,41 @@ export class TypedEmitter<Events extends EventMap> {
     this.#listeners.clear();
   }
 }
+
+/**
+ * A class others listen to and only it emits to: `on`, `once`, `off` and `listenerCount` are
+ * public, `emit` is protected (so callers cannot fake its events). Listener errors are isolated
+ * as in TypedEmitter.
+ */
+export class Evented<Events extends EventMap> {
+  readonly #emitter: TypedEmitter<Events>;
+
+  constructor(onListenerError?: (error: unknown, event: keyof Events) => void) {
+    this.#emitter = new TypedEmitter(onListenerError);
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  once<E extends keyof Events>(event: E, listener: Listener<Events[E]>): () => void {
+    return this.#emitter.once(event, listener);
+  }
+
+  off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): void {
+    this.#emitter.off(event, listener);
+  }
+
+  listenerCount(event: keyof Events): number {
+    return this.#emitter.listenerCount(event);
+  }
+
+  protected emit<E extends keyof Events>(event: E, ...args: Events[E]): boolean {
+    return this.#emitter.emit(event, ...args);
+  }
+
+  protected removeAllListeners(): void {
+    this.#emitter.removeAllListeners();
+  }
+}

@@ -1,4 +1,4 @@
-import { type Clock, systemClock, TypedEmitter } from "@callwright/provider-utils";
+import { type Clock, Evented, systemClock } from "@callwright/provider-utils";
 import type {
   AgentState,
   AgentUiEvent,
@@ -13,7 +13,7 @@ import type {
   TurnBreakdown,
   VadModel,
 } from "@callwright/spec";
-import { ClosedError, ConfigError } from "../errors/index.js";
+import { ClosedError, ConfigError, StateError } from "../errors/index.js";
 import { ChatHistory } from "../llm/chat-history.js";
 import type { Tool } from "../llm/tool.js";
 import type { ToolCallRecord } from "../llm/tool-runner.js";
@@ -41,8 +41,14 @@ export interface AgentOptions extends VoiceOptionsInput {
   tools?: readonly Tool[];
   /** Where the agent logs; the launcher replaces it with a child carrying session_id and call_id. */
   logger?: Logger;
-  /** The clock the voice loop times and schedules with. Default the monotonic system clock. */
+  /** The clock the voice loop and the agent's idle and call timers run on. Default the monotonic system clock. */
   clock?: Clock;
+  /**
+   * Close the edge and the models (LLM, STT, TTS, VAD) when the agent closes. Default true: the
+   * agent owns what it is given, since `createAgent` makes them per session. Set false when you
+   * share one instance between agents.
+   */
+  closeComponents?: boolean;
 }
 
 export type AgentEvents = {
@@ -73,7 +79,7 @@ export interface CallSession extends AsyncDisposable {
  * One agent in one call: owns the edge connection and the voice pipeline. Create one per
  * session (the launcher's `createAgent` does); `close()` releases everything it holds.
  */
-export class Agent extends TypedEmitter<AgentEvents> {
+export class Agent extends Evented<AgentEvents> {
   readonly edge: Edge;
   readonly agentUser: User;
   readonly instructions: string;
@@ -94,9 +100,11 @@ export class Agent extends TypedEmitter<AgentEvents> {
   #state: AgentState = "idle";
   #connection: EdgeConnection | undefined;
   #unsubscribe: (() => void)[] = [];
-  #joinedAt: number | undefined;
-  /** performance.now() when the agent became alone in the call; undefined while not alone. */
-  #aloneSince: number | undefined;
+  /** Clock time the agent joined its call. */
+  #joinedAtMs: number | undefined;
+  /** Clock time the agent became alone in the call; undefined while not alone. */
+  #aloneSinceMs: number | undefined;
+  readonly #closeComponents: boolean;
   #closed = false;
   #closing: Promise<void> | undefined;
   /** The model of a fallback list that served each kind since the last turn's metrics (logged with them). */
@@ -125,6 +133,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
     }
     this.voiceOptions = resolveVoiceOptions(options);
     this.clock = options.clock ?? systemClock;
+    this.#closeComponents = options.closeComponents ?? true;
     this.#history = new ChatHistory(this.instructions);
     this.#logger = options.logger ?? silentLogger;
     this.#finished = new Promise((resolve) => {
@@ -189,7 +198,14 @@ export class Agent extends TypedEmitter<AgentEvents> {
   async join<T>(call: Call, body: (session: CallSession) => Promise<T>): Promise<T>;
   async join<T>(call: Call, body?: (session: CallSession) => Promise<T>): Promise<CallSession | T> {
     this.#assertOpen();
-    if (this.#connection !== undefined) throw new Error("Agent is already in a call");
+    if (this.#connection !== undefined) {
+      throw new StateError(
+        "the agent is already in a call: leave it (or close the agent) before joining another",
+        {
+          code: "agent_in_call",
+        },
+      );
+    }
     const controller = new AbortController();
     const connection = await this.edge.join(call, {
       agentUser: this.agentUser,
@@ -202,16 +218,16 @@ export class Agent extends TypedEmitter<AgentEvents> {
     }
     this.#connection = connection;
     this.#voice = this.#createVoice(connection);
-    this.#joinedAt = performance.now();
-    this.#aloneSince = connection.participants.size === 0 ? this.#joinedAt : undefined;
+    this.#joinedAtMs = this.clock.now();
+    this.#aloneSinceMs = connection.participants.size === 0 ? this.#joinedAtMs : undefined;
     this.#unsubscribe.push(
       connection.on("participant_joined", (p) => {
-        this.#aloneSince = undefined;
+        this.#aloneSinceMs = undefined;
         this.#logger.info({ participant_id: p.id }, "participant joined");
         this.emit("participant_joined", p);
       }),
       connection.on("participant_left", (p, reason) => {
-        if (connection.participants.size === 0) this.#aloneSince = performance.now();
+        if (connection.participants.size === 0) this.#aloneSinceMs = this.clock.now();
         this.#logger.info({ participant_id: p.id, reason }, "participant left");
         this.emit("participant_left", p);
       }),
@@ -276,21 +292,25 @@ export class Agent extends TypedEmitter<AgentEvents> {
     return this.#finished;
   }
 
-  /** Milliseconds the agent has been alone in its call; 0 while someone else is there. */
+  /** Milliseconds (on the agent's clock) it has been alone in its call; 0 while someone else is there. */
   idleForMs(): number {
-    return this.#aloneSince === undefined ? 0 : performance.now() - this.#aloneSince;
+    return this.#aloneSinceMs === undefined ? 0 : this.clock.now() - this.#aloneSinceMs;
   }
 
-  /** Milliseconds since the agent joined its call; 0 before. */
+  /** Milliseconds (on the agent's clock) since it joined its call; 0 before. */
   onCallForMs(): number {
-    return this.#joinedAt === undefined ? 0 : performance.now() - this.#joinedAt;
+    return this.#joinedAtMs === undefined ? 0 : this.clock.now() - this.#joinedAtMs;
   }
 
-  /** Leaves the call and releases every resource. Idempotent; `finish()` resolves. */
+  /**
+   * Leaves the call and releases every resource: the edge connection, then (unless
+   * `closeComponents: false`) the models and the edge. Idempotent; `finish()` resolves.
+   */
   close(reason = "closed"): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
       await this.#leave(reason);
+      if (this.#closeComponents) await this.#closeOwned();
       this.removeAllListeners();
     })();
     return this.#closing;
@@ -298,6 +318,23 @@ export class Agent extends TypedEmitter<AgentEvents> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Closes the models and the edge; a failure is logged and does not stop the others. */
+  async #closeOwned(): Promise<void> {
+    const parts = [this.llm, this.stt, this.tts, this.vad, this.edge];
+    await Promise.all(
+      parts.map(async (part) => {
+        try {
+          await part?.close?.();
+        } catch (error) {
+          this.#logger.warn(
+            { err: error, provider: part?.provider },
+            "closing a component of the agent failed",
+          );
+        }
+      }),
+    );
   }
 
   #createVoice(connection: EdgeConnection): VoiceSession {
@@ -344,8 +381,11 @@ export class Agent extends TypedEmitter<AgentEvents> {
 
   #requireVoice(what: string): VoiceSession {
     this.#assertOpen();
-    if (this.#voice === undefined)
-      throw new Error(`agent.${what}() needs the agent in a call: await agent.join(call) first`);
+    if (this.#voice === undefined) {
+      throw new StateError(`agent.${what}() needs the agent in a call: await agent.join(call) first`, {
+        code: "agent_not_in_call",
+      });
+    }
     return this.#voice;
   }
 

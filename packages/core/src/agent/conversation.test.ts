@@ -84,7 +84,7 @@ describe("a plain turn", () => {
     const expectedMs = tts.durationMsFor(reply);
     expect(conn.playedMs()).toBeGreaterThanOrEqual(expectedMs);
     expect(conn.playedMs()).toBeLessThan(expectedMs + 40);
-    const span = conn.playedAt.at(-1)! - conn.playedAt[0]!;
+    const span = conn.playedAtMs.at(-1)! - conn.playedAtMs[0]!;
     expect(span).toBeGreaterThanOrEqual((conn.played.length - 1) * 20 - 2);
     // The turn went through every state, in order.
     expect(states).toEqual(["listening", "user_speaking", "thinking", "agent_speaking", "listening"]);
@@ -211,7 +211,7 @@ describe("barge-in", () => {
     const playedBefore = conn.playedAfter(0);
     // Nothing more goes out after the clear (the pacer's next slot is ≤ 20 ms away).
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(conn.playedAfter(conn.clearedAt[0]!)).toBe(0);
+    expect(conn.playedAfter(conn.clearedAtMs[0]!)).toBe(0);
     expect(conn.played.length).toBe(playedBefore);
 
     // The history holds what was heard: the first sentence, and part of the second.

@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readWav } from "@callwright/provider-utils";
 import { describe, expect, it } from "vitest";
-import { readWav } from "../audio/wav.js";
 import {
   concat,
   FakeClock,
@@ -249,6 +249,77 @@ describe.skipIf(!existsSync("/usr/bin/flite"))("real speech", () => {
       await agent.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("what the agent owns", () => {
+  /** Gives `part` a close() that counts its calls. */
+  const counted = <T extends object>(part: T) => {
+    const counter = { calls: 0 };
+    Object.defineProperty(part, "close", {
+      value: async () => {
+        counter.calls += 1;
+      },
+    });
+    return { part, counter };
+  };
+
+  it("closes its edge and models when it closes, and not when told they are shared", async () => {
+    for (const closeComponents of [true, false]) {
+      const edge = counted(new FakeEdge());
+      const llm = counted(new FakeLLM());
+      const stt = counted(new FakeSTT());
+      const tts = counted(new FakeTTS());
+      const agent = new Agent({
+        edge: edge.part,
+        llm: llm.part,
+        stt: stt.part,
+        tts: tts.part,
+        closeComponents,
+      });
+      await agent.join(await agent.createCall("default", "c"));
+      await agent.close();
+      await agent.close();
+      const expected = closeComponents ? 1 : 0;
+      expect([edge, llm, stt, tts].map((c) => c.counter.calls)).toEqual([
+        expected,
+        expected,
+        expected,
+        expected,
+      ]);
+    }
+  });
+
+  it("times being alone and being in the call on its own clock", async () => {
+    const clock = new FakeClock();
+    const edge = new FakeEdge();
+    const agent = new Agent({ edge, clock });
+    try {
+      await agent.join(await agent.createCall("default", "c"));
+      await clock.advance(30_000);
+      expect(agent.idleForMs()).toBe(30_000);
+      edge.connection.join("bob");
+      await clock.advance(600_000);
+      expect(agent.idleForMs()).toBe(0);
+      edge.connection.leave("bob");
+      await clock.advance(59_999);
+      expect(agent.idleForMs()).toBe(59_999);
+      expect(agent.onCallForMs()).toBe(30_000 + 600_000 + 59_999);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("refuses misuse with a state error that says what to do", async () => {
+    const agent = new Agent({ edge: new FakeEdge() });
+    try {
+      expect(() => agent.say("hi")).toThrow(/needs the agent in a call: await agent.join\(call\) first/);
+      const call = await agent.createCall("default", "c");
+      await agent.join(call);
+      await expect(agent.join(call)).rejects.toMatchObject({ name: "StateError", code: "agent_in_call" });
+    } finally {
+      await agent.close();
     }
   });
 });

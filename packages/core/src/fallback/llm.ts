@@ -80,7 +80,7 @@ export class FallbackLLM extends TypedEmitter<FallbackEvents> implements LlmMode
     await warmMembers("llm", this.models, this.#health, options);
   }
 
-  stream(request: LlmRequest, options: LlmStreamOptions): FallbackCall<LlmPart> {
+  stream(request: LlmRequest, options: LlmStreamOptions): AsyncIterable<LlmPart> {
     if (this.#closed) throw new ClosedError("FallbackLLM");
     return new FallbackCall<LlmPart>({
       kind: "llm",

@@ -6,7 +6,7 @@
 // better one is healthy again, and the stream moves back between segments. Finals before a
 // segment's end are passed on as interim text (their sum), so a segment replayed into another
 // member never yields its words twice; the segment's final carries all of them.
-import { AsyncQueue, type Clock, systemClock, TypedEmitter } from "@callwright/provider-utils";
+import { AsyncQueue, type Clock, Resampler, systemClock, TypedEmitter } from "@callwright/provider-utils";
 import {
   type AudioFrame,
   audioFrame,
@@ -19,7 +19,6 @@ import {
   type SttStreamOptions,
   type WarmupOptions,
 } from "@callwright/spec";
-import { Resampler } from "../audio/resample.js";
 import { type FallbackEvents, FallbackHealth, type FallbackServedEvent } from "./health.js";
 import { closeMembers, listId, loggerOf, warmMembers } from "./members.js";
 import { type FallbackOptions, resolveFallbackOptions } from "./options.js";
@@ -97,7 +96,7 @@ export class FallbackSTT extends TypedEmitter<FallbackEvents> implements SttMode
     await warmMembers("stt", this.models, this.#health, options);
   }
 
-  stream(options: SttStreamOptions): FallbackSttStream {
+  stream(options: SttStreamOptions): SttStream {
     if (this.#closed) throw new ClosedError("FallbackSTT");
     const stream = new FallbackSttStream({
       members: this.models,

@@ -92,7 +92,7 @@ export class FallbackTTS extends TypedEmitter<FallbackEvents> implements TtsMode
     await warmMembers("tts", this.models, this.#health, options);
   }
 
-  synthesize(text: string, options: TtsSynthesizeOptions): FallbackCall<AudioFrame> {
+  synthesize(text: string, options: TtsSynthesizeOptions): AsyncIterable<AudioFrame> {
     if (this.#closed) throw new ClosedError("FallbackTTS");
     return new FallbackCall<AudioFrame>({
       kind: "tts",

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { TypedEmitter } from "@callwright/provider-utils";
+import { Evented } from "@callwright/provider-utils";
 import type { Call, Edge, EdgeHttpRoutes } from "@callwright/spec";
 import type { Agent } from "../agent/agent.js";
 import type { CallwrightError } from "../errors/index.js";
@@ -38,7 +38,7 @@ type LauncherState = "idle" | "running" | "draining" | "stopped";
  * duration limits, close requests, metrics flush, registry TTLs) and drain on shutdown.
  * A session ends when `joinCall` returns or throws; one session's failure never touches others.
  */
-export class AgentLauncher extends TypedEmitter<LauncherEvents> {
+export class AgentLauncher extends Evented<LauncherEvents> {
   readonly nodeId: string;
   readonly registry: SessionRegistry;
   readonly options: ResolvedLauncherOptions;

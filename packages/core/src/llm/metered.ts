@@ -61,7 +61,7 @@ export function meteredLlmStream(
   const { metrics, clock } = meter;
   const { signal } = options;
   async function* run(): AsyncGenerator<LlmPart> {
-    const startedAt = clock.now();
+    const startedAtMs = clock.now();
     let completed = false;
     let sawUsage = false;
     let outputChars = 0;
@@ -81,7 +81,7 @@ export function meteredLlmStream(
             part.type === "tool_call_delta" ||
             part.type === "tool_call")
         ) {
-          stats.firstTokenMs = clock.now() - startedAt;
+          stats.firstTokenMs = clock.now() - startedAtMs;
           metrics.observe("llm_time_to_first_token_ms__avg", stats.firstTokenMs, provider);
         }
         switch (part.type) {
@@ -125,7 +125,7 @@ export function meteredLlmStream(
       }
     } finally {
       if (completed) {
-        stats.latencyMs = clock.now() - startedAt;
+        stats.latencyMs = clock.now() - startedAtMs;
         metrics.observe("llm_latency_ms__avg", stats.latencyMs, provider);
         if (!sawUsage) {
           stats.tokensEstimated = true;

@@ -180,19 +180,19 @@ async function runTool(
   if (!parsed.success) {
     return refuse(raw, `Error: invalid arguments for '${tool.name}':\n${z.prettifyError(parsed.error)}`);
   }
-  const startedAt = clock.now();
+  const startedAtMs = clock.now();
   try {
     const value = await tool.execute(parsed.data, {
       signal: options.signal,
       logger: options.logger,
       toolCallId: call.id,
     });
-    const latencyMs = clock.now() - startedAt;
+    const latencyMs = clock.now() - startedAtMs;
     metrics.observe("llm_tool_latency_ms__avg", latencyMs);
     const text = typeof value === "string" ? value : (JSON.stringify(value ?? null) ?? "null");
     return { id: call.id, name: call.name, arguments: parsed.data, result: text, isError: false, latencyMs };
   } catch (error) {
-    const latencyMs = clock.now() - startedAt;
+    const latencyMs = clock.now() - startedAtMs;
     if (options.signal.aborted && isAbortError(error)) {
       return {
         id: call.id,

@@ -1,5 +1,6 @@
-import { MetricsCollector, SEED_METRICS } from "callwright";
 import { describe, expect, it } from "vitest";
+import { MetricsCollector } from "./collector.js";
+import { SEED_METRICS } from "./names.js";
 
 describe("MetricsCollector", () => {
   it("reports every seed metric, averages null and totals 0 when empty", () => {

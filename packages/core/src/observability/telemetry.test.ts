@@ -1,3 +1,4 @@
+import type { TurnBreakdown } from "@callwright/spec";
 import {
   type Attributes,
   type Context,
@@ -183,7 +184,8 @@ describe("attachTelemetry", () => {
     const info = await launcher.startSession({ callId: "call-7", callType: "support" });
     const agent = launcher.localAgent(info.sessionId)!;
 
-    agent.emit("metrics", {
+    // A turn's breakdown, as the agent's voice loop reports it (emit is the agent's own, so reached past its type).
+    (agent as unknown as { emit(event: "metrics", turn: TurnBreakdown): boolean }).emit("metrics", {
       turnId: 3,
       trailingSilenceMs: 400,
       sttMs: 150,

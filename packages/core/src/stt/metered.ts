@@ -5,11 +5,11 @@ import { servedByOf } from "../fallback/served-by.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 
 /** A final transcript, with when it arrived. */
-export type MeteredSttPart = SttPart & { receivedAt: number };
+export type MeteredSttPart = SttPart & { receivedAtMs: number };
 
 /**
  * One STT stream with its measurements: audio pushed (`stt_audio_duration_ms__total`) and, for
- * each `flush(speechEndedAt)`, the time from the end of that speech (its last voiced frame) to
+ * each `flush(speechEndedAtMs)`, the time from the end of that speech (its last voiced frame) to
  * the `final` with `segmentEnd` that answers it (`stt_latency_ms__avg`).
  */
 export class MeteredSttStream implements AsyncIterable<MeteredSttPart> {
@@ -35,9 +35,9 @@ export class MeteredSttStream implements AsyncIterable<MeteredSttPart> {
     this.#inner.push(frame);
   }
 
-  /** The speech segment ended at clock time `speechEndedAt` (its last voiced frame). */
-  flush(speechEndedAt: number): void {
-    this.#pendingFlushes.push(speechEndedAt);
+  /** The speech segment ended at clock time `speechEndedAtMs` (its last voiced frame). */
+  flush(speechEndedAtMs: number): void {
+    this.#pendingFlushes.push(speechEndedAtMs);
     this.#inner.flush();
   }
 
@@ -47,18 +47,18 @@ export class MeteredSttStream implements AsyncIterable<MeteredSttPart> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<MeteredSttPart> {
     for await (const part of this.#inner) {
-      const receivedAt = this.#clock.now();
+      const receivedAtMs = this.#clock.now();
       if (part.type === "final" && part.segmentEnd) {
         // A fallback's stream says which of its models answered this segment.
         const served = servedByOf(this.#inner);
         if (served !== undefined && served.index > 0) {
           this.#metrics.add("stt_fallbacks__total", 1, served.provider);
         }
-        const speechEndedAt = this.#pendingFlushes.shift();
-        if (speechEndedAt !== undefined)
-          this.#metrics.observe("stt_latency_ms__avg", receivedAt - speechEndedAt, served?.provider);
+        const speechEndedAtMs = this.#pendingFlushes.shift();
+        if (speechEndedAtMs !== undefined)
+          this.#metrics.observe("stt_latency_ms__avg", receivedAtMs - speechEndedAtMs, served?.provider);
       }
-      yield { ...part, receivedAt };
+      yield { ...part, receivedAtMs };
     }
   }
 }

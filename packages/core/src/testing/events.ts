@@ -1,6 +1,9 @@
 import type { EventMap, TypedEmitter } from "@callwright/provider-utils";
 import type { AgentEvents } from "../agent/agent.js";
 
+/** Anything whose events can be listened to: an Agent, a launcher, a TypedEmitter. */
+type Listenable<Events extends EventMap> = Pick<TypedEmitter<Events>, "on">;
+
 /**
  * Resolves with the arguments of the next `event` for which `predicate` holds; rejects after
  * `timeoutMs` (default 5000) with a message naming the event, so a test fails instead of hanging.
@@ -10,19 +13,19 @@ import type { AgentEvents } from "../agent/agent.js";
  * ```
  */
 export function nextEvent<E extends keyof AgentEvents>(
-  agent: TypedEmitter<AgentEvents>,
+  agent: Listenable<AgentEvents>,
   event: E,
   predicate?: (...args: AgentEvents[E]) => boolean,
   options?: { timeoutMs?: number },
 ): Promise<AgentEvents[E]>;
 export function nextEvent<Events extends EventMap, E extends keyof Events & string>(
-  emitter: TypedEmitter<Events>,
+  emitter: Listenable<Events>,
   event: E,
   predicate?: (...args: Events[E]) => boolean,
   options?: { timeoutMs?: number },
 ): Promise<Events[E]>;
 export function nextEvent<Events extends EventMap, E extends keyof Events & string>(
-  emitter: TypedEmitter<Events>,
+  emitter: Listenable<Events>,
   event: E,
   predicate: (...args: Events[E]) => boolean = () => true,
   options: { timeoutMs?: number } = {},

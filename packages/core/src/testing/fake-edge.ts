@@ -67,12 +67,12 @@ export class FakeConnection implements EdgeConnection {
   /** Every frame the agent sent, in order. */
   readonly played: AudioFrame[] = [];
   /** performance.now() of each `sendAudio`, parallel to `played`. */
-  readonly playedAt: number[] = [];
+  readonly playedAtMs: number[] = [];
   /** Every UI event the agent relayed. */
   readonly uiEvents: AgentUiEvent[] = [];
   clears = 0;
   /** performance.now() of each `clearAudio`. */
-  readonly clearedAt: number[] = [];
+  readonly clearedAtMs: number[] = [];
   closed = false;
   readonly #events = new TypedEmitter<EdgeConnectionEvents>();
   readonly #playWaiters: { ms: number; resolve: () => void }[] = [];
@@ -93,7 +93,7 @@ export class FakeConnection implements EdgeConnection {
   sendAudio(frame: AudioFrame): void {
     if (this.closed) return;
     this.played.push(frame);
-    this.playedAt.push(performance.now());
+    this.playedAtMs.push(performance.now());
     if (this.#playWaiters.length > 0) {
       const played = this.playedMs();
       for (const w of this.#playWaiters.filter((w) => played >= w.ms)) {
@@ -127,7 +127,7 @@ export class FakeConnection implements EdgeConnection {
 
   clearAudio(): void {
     this.clears += 1;
-    this.clearedAt.push(performance.now());
+    this.clearedAtMs.push(performance.now());
   }
 
   sendEvent(event: AgentUiEvent): void {
@@ -206,7 +206,7 @@ export class FakeConnection implements EdgeConnection {
 
   /** Frames the agent sent after clock time `atMs` (performance.now()). */
   playedAfter(atMs: number): number {
-    return this.playedAt.filter((t) => t > atMs).length;
+    return this.playedAtMs.filter((t) => t > atMs).length;
   }
 
   /** The call ends for everyone. */

@@ -1,6 +1,6 @@
 import { AsyncQueue, type Clock, systemClock, type TimerHandle } from "@callwright/provider-utils";
 import type { AudioFrame, SttModel, SttPart, SttStream, SttStreamOptions } from "@callwright/spec";
-import { frameDurationMs } from "@callwright/spec";
+import { frameDurationMs, StateError } from "@callwright/spec";
 
 /** What the fake hears in one speech segment (one `flush`). A string is the final text. */
 export type FakeSttSegment =
@@ -118,7 +118,8 @@ export class FakeSttStream implements SttStream {
   }
 
   push(frame: AudioFrame): void {
-    if (this.closed || this.#ending) return;
+    if (this.#ending) throw new StateError("FakeSTT: push() after end()", { code: "stt_push_after_end" });
+    if (this.closed) return;
     if (frame.sampleRateHz !== this.#model.inputSampleRateHz || frame.channels !== 1) {
       throw new RangeError(
         `FakeSTT takes mono ${this.#model.inputSampleRateHz} Hz audio, got ${frame.channels} ch at ${frame.sampleRateHz} Hz`,
@@ -162,8 +163,9 @@ export class FakeSttStream implements SttStream {
   }
 
   end(): void {
-    if (this.closed || this.#ending) return;
+    if (this.#ending) return;
     this.#ending = true;
+    if (this.closed) return;
     if (this.#timers.size === 0) this.#close();
   }
 

@@ -43,6 +43,17 @@ describe("FakeSTT", () => {
     expect(() => stream.push(audioFrame(new Int16Array(960), 48000))).toThrow(/16000 Hz/);
   });
 
+  it("refuses audio after end(), as misuse, but not after an abort", () => {
+    const stt = new FakeSTT();
+    const ended = stt.stream({ signal: new AbortController().signal });
+    ended.end();
+    expect(() => ended.push(audioFrame(new Int16Array(160), 16000))).toThrow(/push\(\) after end\(\)/);
+    const controller = new AbortController();
+    const aborted = stt.stream({ signal: controller.signal });
+    controller.abort();
+    expect(() => aborted.push(audioFrame(new Int16Array(160), 16000))).not.toThrow();
+  });
+
   it("ends at once on abort, leaving no timer", async () => {
     const stt = new FakeSTT({ transcripts: ["late"], latencyMs: 10_000 });
     const controller = new AbortController();

@@ -32,7 +32,7 @@ export function meteredSynthesize(
   const { metrics, clock } = meter;
   const { signal } = options;
   async function* run(): AsyncGenerator<AudioFrame> {
-    const startedAt = clock.now();
+    const startedAtMs = clock.now();
     metrics.add("tts_characters__total", text.length);
     let completed = false;
     let failed = false;
@@ -42,7 +42,7 @@ export function meteredSynthesize(
       for await (const frame of abortable(source, signal)) {
         if (frame.samples.length === 0) continue;
         if (stats.firstAudioMs === undefined) {
-          stats.firstAudioMs = clock.now() - startedAt;
+          stats.firstAudioMs = clock.now() - startedAtMs;
           provider = noteServedBy(stats, source, metrics);
           metrics.observe("tts_latency_ms__avg", stats.firstAudioMs, provider);
         }
@@ -101,7 +101,7 @@ export function meteredTextStream(
   const { signal } = options;
   if (tts.streamText === undefined) throw new TypeError(`${tts.provider} ${tts.modelId} has no streamText`);
   const stream = tts.streamText({ signal });
-  let firstTextAt: number | undefined;
+  let firstTextAtMs: number | undefined;
   const wrap = (error: unknown): Error =>
     error instanceof ProviderError
       ? error
@@ -123,7 +123,7 @@ export function meteredTextStream(
         if (part.type === "audio") {
           if (part.frame.samples.length === 0) continue;
           if (stats.firstAudioMs === undefined) {
-            stats.firstAudioMs = clock.now() - (firstTextAt ?? clock.now());
+            stats.firstAudioMs = clock.now() - (firstTextAtMs ?? clock.now());
             provider = noteServedBy(stats, stream, metrics);
             metrics.observe("tts_latency_ms__avg", stats.firstAudioMs, provider);
           }
@@ -148,7 +148,7 @@ export function meteredTextStream(
   return {
     push(text) {
       if (text.length === 0 || signal.aborted) return;
-      firstTextAt ??= clock.now();
+      firstTextAtMs ??= clock.now();
       metrics.add("tts_characters__total", text.length);
       stream.push(text);
     },

@@ -51,7 +51,7 @@ export class AudioOutput {
   #queue: Item[] = [];
   #head = 0;
   /** Clock time the next frame is due; undefined when nothing has played recently. */
-  #nextDueAt: number | undefined;
+  #nextDueAtMs: number | undefined;
   #pumping = false;
   #closed = false;
 
@@ -90,7 +90,7 @@ export class AudioOutput {
     this.#timer.clear();
     this.#queue = [];
     this.#head = 0;
-    this.#nextDueAt = undefined;
+    this.#nextDueAtMs = undefined;
     if (!this.#closed) this.#sink.clearAudio();
   }
 
@@ -106,7 +106,8 @@ export class AudioOutput {
     if (this.#timer.pending || this.#pumping) return;
     // Idle: the queue ran dry. If the next frame's slot has passed (an underrun), restart the
     // schedule from now rather than bursting to catch up.
-    if (this.#nextDueAt !== undefined && this.#nextDueAt < this.#clock.now()) this.#nextDueAt = undefined;
+    if (this.#nextDueAtMs !== undefined && this.#nextDueAtMs < this.#clock.now())
+      this.#nextDueAtMs = undefined;
     this.#pump();
   }
 
@@ -122,7 +123,7 @@ export class AudioOutput {
           return;
         }
         const now = this.#clock.now();
-        let due = this.#nextDueAt ?? now;
+        let due = this.#nextDueAtMs ?? now;
         if (now - due > this.#options.maxLateMs) due = now;
         if (due > now + DUE_SLACK_MS) {
           this.#timer.setAt(due, () => this.#pump());
@@ -130,15 +131,15 @@ export class AudioOutput {
         }
         this.#head += 1;
         if (item.kind === "frame") {
-          this.#nextDueAt = due + item.durationMs;
+          this.#nextDueAtMs = due + item.durationMs;
           this.#sink.sendAudio(item.frame);
           item.owner.onFrameSent(item.tag, item.frame, now);
         } else {
           // Everything before the mark has played: the last frame's due time has come.
-          this.#nextDueAt = due;
+          this.#nextDueAtMs = due;
           item.owner.onPlayoutDone(now);
           // Silence follows: the next reply's first frame goes out at once.
-          if (this.#head >= this.#queue.length) this.#nextDueAt = undefined;
+          if (this.#head >= this.#queue.length) this.#nextDueAtMs = undefined;
         }
       }
     } finally {

@@ -64,7 +64,7 @@ export class Endpointing {
   readonly #minTimer: Timer;
   readonly #maxTimer: Timer;
   #speaking = false;
-  #lastVoicedAt: number | undefined;
+  #lastVoicedAtMs: number | undefined;
   #transcript = "";
   #transcriptComplete = false;
   #detectorDelayMs: number | undefined;
@@ -93,17 +93,17 @@ export class Endpointing {
     this.#maxTimer.clear();
   }
 
-  /** The user stopped speaking; `lastVoicedAt` is the clock time of their last voiced frame. */
-  speechEnded(lastVoicedAt: number): void {
+  /** The user stopped speaking; `lastVoicedAtMs` is the clock time of their last voiced frame. */
+  speechEnded(lastVoicedAtMs: number): void {
     if (this.#fired) return;
     this.#speaking = false;
-    this.#lastVoicedAt = lastVoicedAt;
-    const maxAt = lastVoicedAt + this.#deps.options.maxDelayMs;
-    if (maxAt <= this.#deps.clock.now()) {
+    this.#lastVoicedAtMs = lastVoicedAtMs;
+    const maxAtMs = lastVoicedAtMs + this.#deps.options.maxDelayMs;
+    if (maxAtMs <= this.#deps.clock.now()) {
       this.#fire("max_delay");
       return;
     }
-    this.#maxTimer.setAt(maxAt, () => this.#fire("max_delay"));
+    this.#maxTimer.setAt(maxAtMs, () => this.#fire("max_delay"));
     this.#evaluate();
   }
 
@@ -123,7 +123,7 @@ export class Endpointing {
     this.#maxTimer.clear();
     this.#abortDetector();
     this.#speaking = false;
-    this.#lastVoicedAt = undefined;
+    this.#lastVoicedAtMs = undefined;
     this.#transcript = "";
     this.#transcriptComplete = false;
     this.#detectorDelayMs = undefined;
@@ -171,14 +171,14 @@ export class Endpointing {
   }
 
   #evaluate(): void {
-    if (this.#fired || this.#speaking || this.#lastVoicedAt === undefined || !this.#transcriptComplete)
+    if (this.#fired || this.#speaking || this.#lastVoicedAtMs === undefined || !this.#transcriptComplete)
       return;
     if (this.#detectorPending !== undefined) return;
     const { minDelayMs, maxDelayMs } = this.#deps.options;
     const fromDetector = this.#deps.detector !== undefined && this.#detectorDelayMs !== undefined;
     const delayMs = Math.min(Math.max(0, this.#detectorDelayMs ?? minDelayMs), maxDelayMs);
     const reason: EndOfTurnReason = fromDetector ? "turn_detector" : "silence";
-    const at = this.#lastVoicedAt + delayMs;
+    const at = this.#lastVoicedAtMs + delayMs;
     if (at <= this.#deps.clock.now()) this.#fire(reason);
     else this.#minTimer.setAt(at, () => this.#fire(reason));
   }

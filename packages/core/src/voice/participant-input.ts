@@ -1,8 +1,6 @@
-import { type Clock, Timer } from "@callwright/provider-utils";
+import { type Clock, Resampler, Timer, toMono } from "@callwright/provider-utils";
 import type { SttModel, VadModel } from "@callwright/spec";
 import { type AudioFrame, audioFrame, frameDurationMs } from "@callwright/spec";
-import { toMono } from "../audio/mono.js";
-import { Resampler } from "../audio/resample.js";
 import { ProviderError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
@@ -11,25 +9,25 @@ import { VadDetector, type VadEvent, type VadOptions } from "./vad-detector.js";
 
 /** What one participant's audio tells the turn logic. Segment ids are per participant. */
 export interface ParticipantInputHandler {
-  /** Speech began at clock time `startedAt` (up to min speech earlier than now). */
-  onSpeechStart(input: ParticipantInput, segmentId: number, startedAt: number): void;
+  /** Speech began at clock time `startedAtMs` (up to min speech earlier than now). */
+  onSpeechStart(input: ParticipantInput, segmentId: number, startedAtMs: number): void;
   /** Called on every frame of speech: its voiced length so far (for barge-in). */
   onSpeechProgress(input: ParticipantInput, segmentId: number, speechMs: number): void;
   /**
-   * Speech ended; `lastVoicedAt` is the clock time of its last voiced frame, `speechMs` the
+   * Speech ended; `lastVoicedAtMs` is the clock time of its last voiced frame, `speechMs` the
    * audio from its start to that frame.
    */
-  onSpeechEnd(input: ParticipantInput, segmentId: number, lastVoicedAt: number, speechMs: number): void;
+  onSpeechEnd(input: ParticipantInput, segmentId: number, lastVoicedAtMs: number, speechMs: number): void;
   /**
    * The segment's transcript so far; `complete` once the STT answered the segment's flush (or
-   * gave up on it). `receivedAt`: when this text arrived.
+   * gave up on it). `receivedAtMs`: when this text arrived.
    */
   onTranscript(
     input: ParticipantInput,
     segmentId: number,
     text: string,
     complete: boolean,
-    receivedAt: number,
+    receivedAtMs: number,
   ): void;
   onError(error: Error, source: "stt" | "vad"): void;
 }
@@ -65,7 +63,7 @@ interface Segment {
   interim: string;
   /** What was sent to STT for it, kept until its final arrives (replayed if the stream drops). */
   audio: AudioFrame[];
-  lastVoicedAt: number | undefined;
+  lastVoicedAtMs: number | undefined;
 }
 
 const join = (parts: readonly string[]): string =>
@@ -92,7 +90,7 @@ export class ParticipantInput {
   #paddingSamples = 0;
   readonly #paddingMaxSamples: number;
   /** Audio time → clock time: the clock time when `#receivedMs` of audio had arrived. */
-  #anchorAt = 0;
+  #anchorAtMs = 0;
   #receivedMs = 0;
   #nextSegmentId = 1;
   #open: Segment | undefined;
@@ -140,7 +138,7 @@ export class ParticipantInput {
         outputSampleRateHz: this.#vadRateHz,
       });
     }
-    this.#anchorAt = this.#deps.clock.now();
+    this.#anchorAtMs = this.#deps.clock.now();
     this.#receivedMs += frameDurationMs(mono);
     this.#detector.push(this.#toVad.process(mono.samples));
   }
@@ -156,7 +154,7 @@ export class ParticipantInput {
 
   /** The clock time at which audio time `audioMs` was heard. */
   #clockAt(audioMs: number): number {
-    return this.#anchorAt - Math.max(0, this.#receivedMs - audioMs);
+    return this.#anchorAtMs - Math.max(0, this.#receivedMs - audioMs);
   }
 
   #onVadFrame(frame: Int16Array, event: VadEvent): void {
@@ -168,7 +166,7 @@ export class ParticipantInput {
         finals: [],
         interim: "",
         audio: [],
-        lastVoicedAt: undefined,
+        lastVoicedAtMs: undefined,
       };
       this.#open = segment;
       for (const padded of this.#padding) this.#pushStt(padded);
@@ -183,16 +181,21 @@ export class ParticipantInput {
       this.#pushStt(frame);
       const segment = this.#open!;
       this.#open = undefined;
-      const lastVoicedAt = this.#clockAt(detector.lastVoicedEndMs);
-      segment.lastVoicedAt = lastVoicedAt;
-      handler.onSpeechEnd(this, segment.id, lastVoicedAt, detector.lastVoicedEndMs - detector.speechStartMs);
+      const lastVoicedAtMs = this.#clockAt(detector.lastVoicedEndMs);
+      segment.lastVoicedAtMs = lastVoicedAtMs;
+      handler.onSpeechEnd(
+        this,
+        segment.id,
+        lastVoicedAtMs,
+        detector.lastVoicedEndMs - detector.speechStartMs,
+      );
       if (this.#deps.stt === undefined) {
         // Nobody to transcribe it: the segment is complete, with no words.
         handler.onTranscript(this, segment.id, "", true, this.#deps.clock.now());
       } else {
         // Answered by this stream, or replayed into the next one if this one is down.
         this.#awaiting.push(segment);
-        this.#stt?.flush(lastVoicedAt);
+        this.#stt?.flush(lastVoicedAtMs);
       }
       return;
     }
@@ -257,7 +260,7 @@ export class ParticipantInput {
       segment.finals = [];
       segment.interim = "";
       for (const frame of segment.audio) this.#sendStt(frame);
-      stream.flush(segment.lastVoicedAt ?? clock.now());
+      stream.flush(segment.lastVoicedAtMs ?? clock.now());
     }
     if (this.#open !== undefined) for (const frame of this.#open.audio) this.#sendStt(frame);
   }
@@ -278,7 +281,7 @@ export class ParticipantInput {
               segment.id,
               join([...segment.finals, part.text]),
               false,
-              part.receivedAt,
+              part.receivedAtMs,
             );
             break;
           }
@@ -289,13 +292,13 @@ export class ParticipantInput {
               if (segment === undefined) break;
               segment.audio = [];
               segment.finals.push(part.text);
-              handler.onTranscript(this, segment.id, join(segment.finals), true, part.receivedAt);
+              handler.onTranscript(this, segment.id, join(segment.finals), true, part.receivedAtMs);
             } else {
               const segment = this.#awaiting[0] ?? this.#open;
               if (segment === undefined) break;
               segment.finals.push(part.text);
               segment.interim = "";
-              handler.onTranscript(this, segment.id, join(segment.finals), false, part.receivedAt);
+              handler.onTranscript(this, segment.id, join(segment.finals), false, part.receivedAtMs);
             }
             break;
           }

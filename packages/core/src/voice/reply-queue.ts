@@ -18,12 +18,12 @@ export class ReplyQueue {
 
   /** An LLM reply is waiting for its first audio: the agent is thinking. */
   get thinking(): boolean {
-    return this.#replies.some((r) => r.kind === "llm" && r.firstAudioAt === undefined);
+    return this.#replies.some((r) => r.kind === "llm" && r.firstAudioAtMs === undefined);
   }
 
   /** Some reply has already sent audio (the edge may hold some of it). */
   get sentAudio(): boolean {
-    return this.#replies.some((r) => r.firstAudioAt !== undefined);
+    return this.#replies.some((r) => r.firstAudioAtMs !== undefined);
   }
 
   push(reply: Reply): void {

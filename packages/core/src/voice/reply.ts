@@ -1,10 +1,7 @@
 import type { Clock } from "@callwright/provider-utils";
-import { AsyncQueue } from "@callwright/provider-utils";
+import { AsyncQueue, Framer, Resampler, toMono } from "@callwright/provider-utils";
 import type { ChatMessage, LlmModel, TtsModel, TtsTiming } from "@callwright/spec";
 import { audioFrame } from "@callwright/spec";
-import { Framer } from "../audio/framer.js";
-import { toMono } from "../audio/mono.js";
-import { Resampler } from "../audio/resample.js";
 import { ConfigError, isAbortError } from "../errors/index.js";
 import type { LlmCallStats } from "../llm/metered.js";
 import type { Tool } from "../llm/tool.js";
@@ -102,15 +99,15 @@ export class Reply implements PlaybackOwner {
   readonly kind: ReplySource["kind"];
   readonly done: Promise<ReplyOutcome>;
   /** When the reply started, clock ms. */
-  startedAt: number | undefined;
+  startedAtMs: number | undefined;
   /** Stats of the first LLM call. */
   llmStats: LlmCallStats | undefined;
   /** When the first text went to TTS, clock ms. */
-  firstTextToTtsAt: number | undefined;
+  firstTextToTtsAtMs: number | undefined;
   /** Stats of the first TTS call. */
   ttsStats: TtsCallStats | undefined;
   /** When the first frame went to the edge, clock ms. */
-  firstAudioAt: number | undefined;
+  firstAudioAtMs: number | undefined;
 
   readonly #deps: ReplyDeps;
   readonly #source: ReplySource;
@@ -159,7 +156,7 @@ export class Reply implements PlaybackOwner {
 
   /** True from its first frame sent until it ends. */
   get playing(): boolean {
-    return this.firstAudioAt !== undefined && !this.#finished;
+    return this.firstAudioAtMs !== undefined && !this.#finished;
   }
 
   get started(): boolean {
@@ -173,7 +170,7 @@ export class Reply implements PlaybackOwner {
   start(): void {
     if (this.#started || this.#finished) return;
     this.#started = true;
-    this.startedAt = this.#deps.meter.clock.now();
+    this.startedAtMs = this.#deps.meter.clock.now();
     const { tts, meter } = this.#deps;
     if (tts?.streamText !== undefined) {
       // Opened now, so the TTS connects while the LLM thinks.
@@ -315,7 +312,7 @@ export class Reply implements PlaybackOwner {
     segment.text += text;
     this.#streamSpeakable(segment, this.#chunker.push(text));
     // A sentence completed while the agent is speaking: show it (as the per-sentence path does).
-    if (this.#splitter.push(text).length > 0 && this.firstAudioAt !== undefined) {
+    if (this.#splitter.push(text).length > 0 && this.firstAudioAtMs !== undefined) {
       this.#deps.events.onText(this, this.#heardText(false).text);
     }
   }
@@ -323,7 +320,7 @@ export class Reply implements PlaybackOwner {
   #streamSpeakable(segment: Segment, speakable: string): void {
     if (speakable === "" || this.#stream === undefined) return;
     segment.words += countWords(speakable);
-    this.firstTextToTtsAt ??= this.#deps.meter.clock.now();
+    this.firstTextToTtsAtMs ??= this.#deps.meter.clock.now();
     this.#stream.push(speakable);
   }
 
@@ -358,7 +355,7 @@ export class Reply implements PlaybackOwner {
           segment.synthDone = true;
           continue;
         }
-        this.firstTextToTtsAt ??= meter.clock.now();
+        this.firstTextToTtsAtMs ??= meter.clock.now();
         const call = meteredSynthesize(tts, words, { signal }, meter);
         this.ttsStats ??= call.stats;
         for await (const frame of call.frames) {
@@ -445,8 +442,8 @@ export class Reply implements PlaybackOwner {
     if (this.#finished) return;
     if (tag === STREAM_TAG) {
       this.#streamAudio.sentSamples += frame.samples.length;
-      if (this.firstAudioAt === undefined) {
-        this.firstAudioAt = atMs;
+      if (this.firstAudioAtMs === undefined) {
+        this.firstAudioAtMs = atMs;
         this.#deps.events.onFirstAudio(this, atMs);
         this.#deps.events.onText(this, this.#heardText(false).text);
       }
@@ -455,8 +452,8 @@ export class Reply implements PlaybackOwner {
     const segment = this.#segments[tag];
     if (segment === undefined) return;
     segment.sentSamples += frame.samples.length;
-    if (this.firstAudioAt === undefined) {
-      this.firstAudioAt = atMs;
+    if (this.firstAudioAtMs === undefined) {
+      this.firstAudioAtMs = atMs;
       this.#deps.events.onFirstAudio(this, atMs);
     }
     if (!segment.announced) {

@@ -144,11 +144,11 @@ export class TurnTaking {
       if (s.participantId !== participantId) return;
       if (s.open) {
         s.open = false;
-        s.lastVoicedAt ??= now;
+        s.lastVoicedAtMs ??= now;
       }
       if (!s.complete) {
         s.complete = true;
-        s.completedAt = now;
+        s.completedAtMs = now;
       }
     };
     this.#held.forEach(settle);
@@ -168,8 +168,8 @@ export class TurnTaking {
 
   /** Where every participant's input reports its speech and transcripts. */
   readonly inputHandler: ParticipantInputHandler = {
-    onSpeechStart: (input, segmentId, startedAt) =>
-      this.#guard(() => this.#speechStart(input, segmentId, startedAt)),
+    onSpeechStart: (input, segmentId, startedAtMs) =>
+      this.#guard(() => this.#speechStart(input, segmentId, startedAtMs)),
     onSpeechProgress: (input, segmentId, speechMs) => {
       const route = this.#routes.get(key(input.participantId, segmentId));
       if (route?.kind !== "candidate") return;
@@ -177,10 +177,10 @@ export class TurnTaking {
         this.#guard(() => this.#bargeIn(route.segment));
       }
     },
-    onSpeechEnd: (input, segmentId, lastVoicedAt, speechMs) =>
-      this.#guard(() => this.#speechEnd(input, segmentId, lastVoicedAt, speechMs)),
-    onTranscript: (input, segmentId, text, complete, receivedAt) =>
-      this.#guard(() => this.#transcript(input, segmentId, text, complete, receivedAt)),
+    onSpeechEnd: (input, segmentId, lastVoicedAtMs, speechMs) =>
+      this.#guard(() => this.#speechEnd(input, segmentId, lastVoicedAtMs, speechMs)),
+    onTranscript: (input, segmentId, text, complete, receivedAtMs) =>
+      this.#guard(() => this.#transcript(input, segmentId, text, complete, receivedAtMs)),
     onError: (error, source) => this.#error(error, source),
   };
 
@@ -209,7 +209,7 @@ export class TurnTaking {
 
   // ---- control: speech and turns ----
 
-  #speechStart(input: ParticipantInput, segmentId: number, startedAt: number): void {
+  #speechStart(input: ParticipantInput, segmentId: number, startedAtMs: number): void {
     const participantId = input.participantId;
     this.#deps.decide({ type: "user_state", participantId, state: "speaking" });
     const segment: TurnSegment = {
@@ -218,9 +218,9 @@ export class TurnTaking {
       text: "",
       complete: false,
       open: true,
-      startedAt,
-      lastVoicedAt: undefined,
-      completedAt: undefined,
+      startedAtMs,
+      lastVoicedAtMs: undefined,
+      completedAtMs: undefined,
     };
     const k = key(participantId, segmentId);
     const turn = this.#turn;
@@ -249,7 +249,7 @@ export class TurnTaking {
       // The user speaks again before the agent answered: no answer to half a question.
       this.#deps.logger.debug({ turn_id: turn.id }, "user spoke again while the agent was thinking; merging");
       turn.phase = "speaking";
-      turn.endOfTurnAt = undefined;
+      turn.endOfTurnAtMs = undefined;
       this.#endpointing.reset();
       this.#deps.decide({ type: "merge", turn });
     }
@@ -259,7 +259,7 @@ export class TurnTaking {
     this.#deps.decide({ type: "floor" });
   }
 
-  #speechEnd(input: ParticipantInput, segmentId: number, lastVoicedAt: number, speechMs: number): void {
+  #speechEnd(input: ParticipantInput, segmentId: number, lastVoicedAtMs: number, speechMs: number): void {
     this.#deps.decide({ type: "user_state", participantId: input.participantId, state: "silent" });
     const k = key(input.participantId, segmentId);
     const route = this.#routes.get(k);
@@ -272,8 +272,8 @@ export class TurnTaking {
     }
     if (route.kind === "held") {
       route.segment.open = false;
-      route.segment.lastVoicedAt = lastVoicedAt;
-      route.segment.startedAt = lastVoicedAt - speechMs;
+      route.segment.lastVoicedAtMs = lastVoicedAtMs;
+      route.segment.startedAtMs = lastVoicedAtMs - speechMs;
       this.#settle();
       return;
     }
@@ -281,9 +281,9 @@ export class TurnTaking {
       const segment = route.turn.segment(input.participantId, segmentId);
       if (segment === undefined) return;
       segment.open = false;
-      segment.lastVoicedAt = lastVoicedAt;
+      segment.lastVoicedAtMs = lastVoicedAtMs;
       // Dated again from the end, in audio time: exact even when audio came faster than real time.
-      segment.startedAt = lastVoicedAt - speechMs;
+      segment.startedAtMs = lastVoicedAtMs - speechMs;
       if (route.turn === this.#turn && route.turn.phase === "speaking") this.#feedEndpointing(route.turn);
     }
   }
@@ -293,7 +293,7 @@ export class TurnTaking {
     segmentId: number,
     text: string,
     complete: boolean,
-    receivedAt: number,
+    receivedAtMs: number,
   ): void {
     const k = key(input.participantId, segmentId);
     const route = this.#routes.get(k);
@@ -307,7 +307,7 @@ export class TurnTaking {
     segment.text = text;
     if (complete) {
       segment.complete = true;
-      segment.completedAt = receivedAt;
+      segment.completedAtMs = receivedAtMs;
     }
     if (route.kind === "candidate") return; // shown if it becomes a barge-in
     const turnId = route.kind === "turn" ? route.turn.id : this.#nextTurnId;
@@ -340,8 +340,8 @@ export class TurnTaking {
   /** Tells the endpointing rule where the turn stands. */
   #feedEndpointing(turn: Turn): void {
     if (turn.speaking) return;
-    const lastVoicedAt = turn.lastVoicedAt;
-    if (lastVoicedAt !== undefined) this.#endpointing.speechEnded(lastVoicedAt);
+    const lastVoicedAtMs = turn.lastVoicedAtMs;
+    if (lastVoicedAtMs !== undefined) this.#endpointing.speechEnded(lastVoicedAtMs);
     if (!this.#endpointing.ended) this.#endpointing.transcriptUpdated(turn.text, turn.complete);
   }
 
@@ -367,7 +367,7 @@ export class TurnTaking {
       return;
     }
     turn.phase = "replying";
-    turn.endOfTurnAt = now;
+    turn.endOfTurnAtMs = now;
     this.#deps.decide({ type: "answer", turn });
     this.#deps.decide({ type: "floor" });
   }

@@ -12,10 +12,10 @@ export interface TurnSegment {
   complete: boolean;
   /** The participant is still speaking. */
   open: boolean;
-  startedAt: number;
-  lastVoicedAt: number | undefined;
+  startedAtMs: number;
+  lastVoicedAtMs: number | undefined;
   /** When its complete transcript arrived. */
-  completedAt: number | undefined;
+  completedAtMs: number | undefined;
 }
 
 const joinText = (segments: readonly TurnSegment[]): string =>
@@ -36,7 +36,7 @@ export class Turn {
   readonly deferred: boolean;
   phase: "speaking" | "replying" = "speaking";
   readonly segments: TurnSegment[] = [];
-  endOfTurnAt: number | undefined;
+  endOfTurnAtMs: number | undefined;
   /** Index in the history of this turn's user message, once committed. */
   #userMessageIndex: number | undefined;
   /** Segments already in the history. */
@@ -64,24 +64,25 @@ export class Turn {
     return this.segments.some((s) => s.open);
   }
 
-  get speechStartAt(): number | undefined {
+  get speechStartAtMs(): number | undefined {
     let at: number | undefined;
-    for (const s of this.segments) if (at === undefined || s.startedAt < at) at = s.startedAt;
+    for (const s of this.segments) if (at === undefined || s.startedAtMs < at) at = s.startedAtMs;
     return at;
   }
 
-  get lastVoicedAt(): number | undefined {
+  get lastVoicedAtMs(): number | undefined {
     let at: number | undefined;
     for (const s of this.segments) {
-      if (s.lastVoicedAt !== undefined && (at === undefined || s.lastVoicedAt > at)) at = s.lastVoicedAt;
+      if (s.lastVoicedAtMs !== undefined && (at === undefined || s.lastVoicedAtMs > at))
+        at = s.lastVoicedAtMs;
     }
     return at;
   }
 
-  get lastTranscriptAt(): number | undefined {
+  get lastTranscriptAtMs(): number | undefined {
     let at: number | undefined;
     for (const s of this.segments) {
-      if (s.completedAt !== undefined && (at === undefined || s.completedAt > at)) at = s.completedAt;
+      if (s.completedAtMs !== undefined && (at === undefined || s.completedAtMs > at)) at = s.completedAtMs;
     }
     return at;
   }
@@ -135,25 +136,25 @@ const round = (ms: number | undefined): number | null =>
  * tool calls) and the TTS's (text → first audio).
  */
 export function turnBreakdown(turn: Turn, reply: Reply | undefined): TurnBreakdown {
-  const lastVoicedAt = turn.deferred ? undefined : turn.lastVoicedAt;
+  const lastVoicedAtMs = turn.deferred ? undefined : turn.lastVoicedAtMs;
   const sinceSpeech = (at: number | undefined) =>
-    at === undefined || lastVoicedAt === undefined ? undefined : at - lastVoicedAt;
-  const firstAudioAt = reply?.firstAudioAt;
+    at === undefined || lastVoicedAtMs === undefined ? undefined : at - lastVoicedAtMs;
+  const firstAudioAtMs = reply?.firstAudioAtMs;
   let frameworkMs: number | undefined;
-  if (firstAudioAt !== undefined && turn.endOfTurnAt !== undefined) {
+  if (firstAudioAtMs !== undefined && turn.endOfTurnAtMs !== undefined) {
     const llmMs =
-      reply?.firstTextToTtsAt !== undefined && reply.startedAt !== undefined
-        ? reply.firstTextToTtsAt - reply.startedAt
+      reply?.firstTextToTtsAtMs !== undefined && reply.startedAtMs !== undefined
+        ? reply.firstTextToTtsAtMs - reply.startedAtMs
         : 0;
-    frameworkMs = firstAudioAt - turn.endOfTurnAt - llmMs - (reply?.ttsStats?.firstAudioMs ?? 0);
+    frameworkMs = firstAudioAtMs - turn.endOfTurnAtMs - llmMs - (reply?.ttsStats?.firstAudioMs ?? 0);
   }
   return {
     turnId: turn.id,
-    trailingSilenceMs: round(sinceSpeech(turn.endOfTurnAt)),
-    sttMs: round(sinceSpeech(turn.lastTranscriptAt)),
+    trailingSilenceMs: round(sinceSpeech(turn.endOfTurnAtMs)),
+    sttMs: round(sinceSpeech(turn.lastTranscriptAtMs)),
     llmFirstTokenMs: round(reply?.llmStats?.firstTokenMs),
     ttsFirstAudioMs: round(reply?.ttsStats?.firstAudioMs),
-    e2eMs: round(sinceSpeech(firstAudioAt)),
+    e2eMs: round(sinceSpeech(firstAudioAtMs)),
     frameworkMs: round(frameworkMs),
   };
 }
@@ -165,8 +166,8 @@ export function turnBreakdown(turn: Turn, reply: Reply | undefined): TurnBreakdo
 export function recordTurnMetrics(metrics: MetricsCollector, turn: Turn, breakdown: TurnBreakdown): void {
   metrics.add("turns__total");
   if (turn.deferred) return;
-  const start = turn.speechStartAt;
-  const end = turn.lastVoicedAt;
+  const start = turn.speechStartAtMs;
+  const end = turn.lastVoicedAtMs;
   if (start !== undefined && end !== undefined) metrics.observe("turn_duration_ms__avg", end - start);
   if (breakdown.trailingSilenceMs !== null)
     metrics.observe("turn_trailing_silence_ms__avg", breakdown.trailingSilenceMs);

@@ -1,5 +1,5 @@
+import { Framer } from "@callwright/provider-utils";
 import type { VadModel, VadStream } from "@callwright/spec";
-import { Framer } from "../audio/framer.js";
 
 /** How speech probabilities become speech (defaults like Silero's, docs/voice-loop.md). */
 export interface VadOptions {

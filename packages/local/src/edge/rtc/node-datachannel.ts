@@ -1,6 +1,6 @@
 // The local edge's WebRTC on node-datachannel (libdatachannel; a prebuilt native binary from npm):
 // it answers an offer in tens of milliseconds and hands us raw (decrypted) RTP both ways.
-import { TypedEmitter } from "callwright";
+import { TypedEmitter } from "@callwright/provider-utils";
 import {
   Audio,
   type DataChannel,

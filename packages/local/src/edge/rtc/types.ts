@@ -1,6 +1,6 @@
 // The WebRTC stack behind the local edge, kept small so another implementation (e.g. werift,
 // pure TypeScript) can replace node-datachannel without touching the rest of the edge.
-import type { Listener } from "callwright";
+import type { Listener } from "@callwright/provider-utils";
 
 export type RtcPeerState = "connecting" | "connected" | "disconnected" | "failed" | "closed";
 
