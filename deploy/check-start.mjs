@@ -26,7 +26,8 @@ const app = mkdtempSync(join(tmpdir(), "callwright-image-"));
 const skip = (src) => !/(^|\/)(node_modules|dist|coverage)(\/|$)/.test(src) && !src.endsWith(".test.ts");
 for (const file of ["package.json", ".npmrc", "tsconfig.base.json"])
   cpSync(join(root, file), join(app, file));
-for (const dir of ["packages/core", "packages/local", "packages/openai", "examples/local-voice"]) {
+const rootPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+for (const dir of [...rootPackage.workspaces, "examples/local-voice"]) {
   cpSync(join(root, dir), join(app, dir), { recursive: true, filter: skip });
 }
 mkdirSync(join(app, "deploy"));
@@ -35,11 +36,12 @@ cpSync(join(root, "deploy/tsconfig.example.json"), join(app, "deploy/tsconfig.ex
 // node_modules linked from the repository's install: every entry of the lockfile for the build
 // stage (npm ci), then only the production entries for the runtime (npm prune --omit=dev).
 const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
-const workspaces = {
-  callwright: "packages/core",
-  "@callwright/local": "packages/local",
-  "@callwright/openai": "packages/openai",
-};
+const workspaces = Object.fromEntries(
+  rootPackage.workspaces.map((dir) => [
+    JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).name,
+    dir,
+  ]),
+);
 function linkModules({ dev }) {
   rmSync(join(app, "node_modules"), { recursive: true, force: true });
   mkdirSync(join(app, "node_modules/@callwright"), { recursive: true });

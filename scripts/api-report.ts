@@ -130,7 +130,10 @@ export function apiReport(entry: { name: string; file: string }, program: ts.Pro
     const s = e.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(e) : e;
     return (s.flags & ts.SymbolFlags.Value) !== 0;
   }).length;
-  return `# ${entry.name}\n\n${exports.length} names, ${values} of them runtime values.\n\n\`\`\`ts\n${blocks.join("\n\n")}\n\`\`\`\n`;
+  // Well-known symbols print as `__@hasInstance@<id>`, the id depending on what else the program
+  // holds (adding a package changes it): spell them as the language does.
+  const text = blocks.join("\n\n").replace(/__@(\w+)@\d+/g, "[Symbol.$1]");
+  return `# ${entry.name}\n\n${exports.length} names, ${values} of them runtime values.\n\n\`\`\`ts\n${text}\n\`\`\`\n`;
 }
 
 export function reportPath(name: string): string {

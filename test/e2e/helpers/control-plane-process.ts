@@ -22,9 +22,16 @@ export interface AgentProcess {
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
-/** Runs `node agent.ts <args>` from the repo root with `env` added to this process's environment. */
-export function spawnAgent(args: readonly string[], env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", AGENT_FILE, ...args], {
+/**
+ * Runs `node agent.ts <args>` from the repo root with `env` added to this process's environment
+ * (`file`: another agent file, relative to the repo root).
+ */
+export function spawnAgent(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  file: string = AGENT_FILE,
+): AgentProcess {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", file, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,12 +1,9 @@
 // One browser in a local call: its WebRTC peer, the Opus audio it sends (reordered, concealed,
 // decoded to PCM), the data channel the page listens on, and the timers that notice a browser
 // that went away without saying so.
+import { InboundOpus, type JitterBuffer, type RtcPeer, type RtcPeerState } from "@callwright/webrtc";
 import { type AudioFrame, audioFrame, type Logger, type Participant } from "callwright";
-import { JitterBuffer } from "./jitter-buffer.js";
 import type { CallHubTimingOptions } from "./options.js";
-import { OpusDecoder } from "./opus.js";
-import type { RtcPeer, RtcPeerState } from "./rtc/types.js";
-import { parseRtp } from "./rtp.js";
 
 /** Largest data-channel message from a page we read; longer ones are ignored. */
 export const MAX_PAGE_MESSAGE_BYTES = 4096;
@@ -40,14 +37,12 @@ export class BrowserPeer {
   /** performance.now() when the offer was answered. */
   readonly createdAtMs = performance.now();
   joinedAtMs: number | undefined;
-  readonly jitter = new JitterBuffer();
   ignoredMessages = 0;
   readonly #rtc: RtcPeer;
-  readonly #decoder: OpusDecoder;
+  readonly #inbound: InboundOpus;
   readonly #hooks: BrowserPeerHooks;
   readonly #logger: () => Logger;
   readonly #timing: BrowserPeerOptions["timing"];
-  #ssrc: number | undefined;
   #lastMediaMs = performance.now();
   #connectTimer: NodeJS.Timeout | undefined;
   #disconnectTimer: NodeJS.Timeout | undefined;
@@ -61,7 +56,10 @@ export class BrowserPeer {
     this.#hooks = options.hooks;
     this.#logger = options.logger;
     this.#timing = options.timing;
-    this.#decoder = new OpusDecoder(options.decodeRateHz);
+    this.#inbound = new InboundOpus({
+      opusPayloadType: options.opusPayloadType,
+      decodeRateHz: options.decodeRateHz,
+    });
     this.#connectTimer = setTimeout(
       () => this.#gone("timeout", "never connected"),
       this.#timing.connectTimeoutMs,
@@ -71,6 +69,11 @@ export class BrowserPeer {
     this.#rtc.on("state", (state) => this.#onState(state));
     this.#rtc.on("data_open", () => this.#hooks.onDataOpen(this));
     this.#rtc.on("data", (message) => this.#onData(message));
+  }
+
+  /** The receive buffer's state and counters (received, lost, late...). */
+  get jitter(): JitterBuffer {
+    return this.#inbound.jitter;
   }
 
   get joined(): boolean {
@@ -93,7 +96,7 @@ export class BrowserPeer {
     this.#done = true;
     this.#clearTimers();
     this.#rtc.close();
-    this.#decoder.close();
+    this.#inbound.close();
     const s = this.jitter.stats;
     this.#logger().debug(
       { participant_id: this.participant.id, received: s.received, lost: s.lost, late: s.late },
@@ -113,33 +116,13 @@ export class BrowserPeer {
 
   #onRtp(data: Uint8Array): void {
     if (this.#done) return;
-    const packet = parseRtp(data);
-    if (packet === null || packet.payloadType !== this.opusPayloadType) return;
     const now = performance.now();
+    // Reordered, concealed and decoded; null for anything that is not the browser's Opus RTP.
+    const frames = this.#inbound.push(data, now);
+    if (frames === null) return;
     this.#lastMediaMs = now;
-    if (this.#ssrc !== packet.ssrc) {
-      if (this.#ssrc !== undefined) {
-        // A new source on the same track (the page replaced its microphone): start over.
-        this.jitter.reset();
-        this.#decoder.reset();
-      }
-      this.#ssrc = packet.ssrc;
-    }
-    for (const out of this.jitter.push(packet.sequenceNumber, packet.payload, now)) {
-      let pcm: Int16Array | null;
-      if (out.kind === "reset") {
-        this.#decoder.reset();
-        continue;
-      }
-      if (out.kind === "lost") {
-        pcm = out.next === undefined ? this.#decoder.conceal() : this.#decoder.decodeFec(out.next);
-      } else {
-        pcm = this.#decoder.decode(out.payload) ?? this.#decoder.conceal();
-      }
-      if (pcm !== null && pcm.length > 0 && this.joinedAtMs !== undefined) {
-        this.#hooks.onAudio(this, audioFrame(pcm, this.#decoder.sampleRateHz));
-      }
-    }
+    if (this.joinedAtMs === undefined) return;
+    for (const pcm of frames) this.#hooks.onAudio(this, audioFrame(pcm, this.#inbound.sampleRateHz));
   }
 
   #onState(state: RtcPeerState): void {

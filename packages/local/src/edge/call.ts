@@ -1,11 +1,11 @@
 // A call hosted by this server: the browsers in it, the agents in it, and the traffic between
 // them. Browsers' audio goes to every agent, tagged by participant; the agent's audio goes, as one
 // Opus stream, to every browser; UI events go to every page over its data channel.
+import { OutboundAudio } from "@callwright/webrtc";
 import type { AgentUiEvent, AudioFrame, Logger, Participant } from "callwright";
 import type { BrowserPeer, LeaveReason } from "./browser-peer.js";
 import type { LocalEdgeConnection } from "./connection.js";
 import type { LocalAudioOptions } from "./options.js";
-import { OutboundAudio } from "./outbound.js";
 
 /** Messages of the edge itself on the page's data channel (besides AgentUiEvents). */
 export type EdgePageMessage =

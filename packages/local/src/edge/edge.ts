@@ -1,5 +1,6 @@
 // `local.Edge`: the agent joins calls hosted by this very server, and people join them from a
 // browser (the demo page) over peer-to-peer WebRTC. No SFU, no account.
+import { preloadOpus } from "@callwright/webrtc";
 import type {
   Call,
   Edge as CoreEdge,
@@ -17,7 +18,6 @@ import {
   validateWebRtcOptions,
   type WebRtcOptions,
 } from "./options.js";
-import { preloadOpus } from "./opus.js";
 import { type LocalEdgeRoutesOptions, localEdgeRoutes } from "./routes.js";
 
 export interface LocalEdgeOptions extends Partial<LocalAudioOptions> {

@@ -2,6 +2,17 @@
 // node-datachannel, so join/leave, audio, events, reconnects and timeouts are tested exactly.
 import { TypedEmitter } from "@callwright/provider-utils";
 import {
+  buildRtp,
+  OpusEncoder,
+  parseRtp,
+  type RtcAnswerRequest,
+  type RtcBackend,
+  type RtcPeer,
+  type RtcPeerEvents,
+  type RtpPacket,
+} from "@callwright/webrtc";
+import { CHROME_OFFER } from "@callwright/webrtc/testing";
+import {
   type AgentUiEvent,
   type AudioFrame,
   frameRms,
@@ -11,11 +22,7 @@ import {
 } from "callwright";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { Edge } from "./edge.js";
-import { CHROME_OFFER } from "./fixtures/chrome-offer.js";
 import { CallHub, type CallHubOptions } from "./hub.js";
-import { OpusEncoder } from "./opus.js";
-import type { RtcAnswerRequest, RtcBackend, RtcPeer, RtcPeerEvents } from "./rtc/types.js";
-import { buildRtp, parseRtp, type RtpPacket } from "./rtp.js";
 
 class ScriptedPeer extends TypedEmitter<RtcPeerEvents> implements RtcPeer {
   readonly answerSdp = "v=0\r\na=candidate:1 1 UDP 2122317823 10.0.0.5 50001 typ host\r\n";

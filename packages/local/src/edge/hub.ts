@@ -2,6 +2,7 @@
 // Edge, but browsers and agents must meet in one place). Browsers enter through `offer()`, which
 // the signalling routes call; agents through `Edge.join()`.
 import { randomBytes } from "node:crypto";
+import { NodeDataChannelBackend, type RtcBackend, type RtcConfig } from "@callwright/webrtc";
 import { HttpError, type Logger, silentLogger } from "callwright";
 import { BrowserPeer } from "./browser-peer.js";
 import { LocalCall } from "./call.js";
@@ -14,8 +15,6 @@ import {
   type WebRtcOptions,
   webRtcOptionsFromEnv,
 } from "./options.js";
-import { NodeDataChannelBackend } from "./rtc/node-datachannel.js";
-import type { RtcBackend, RtcConfig } from "./rtc/types.js";
 import { OfferError, parseOffer, rewriteHostCandidates } from "./sdp.js";
 
 export interface CallHubOptions extends Partial<CallHubTimingOptions> {

@@ -1,8 +1,8 @@
 // Options of the local edge: the network (ICE servers, addresses, ports: shared by every call of
 // the process) and the audio formats of one agent's connection. Each can come from the
 // environment; explicit options win over the environment, which wins over the defaults.
+import type { OpusSampleRateHz } from "@callwright/webrtc";
 import { ConfigError } from "callwright";
-import type { OpusSampleRateHz } from "./opus.js";
 
 export interface WebRtcOptions {
   /**

@@ -1,11 +1,11 @@
 // The signalling routes and the demo page through app.inject (a scripted WebRTC backend).
+import type { RtcBackend, RtcPeer } from "@callwright/webrtc";
+import { CHROME_OFFER } from "@callwright/webrtc/testing";
 import { silentLogger } from "callwright";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, test } from "vitest";
 import { Edge } from "./edge.js";
-import { CHROME_OFFER } from "./fixtures/chrome-offer.js";
 import { CallHub } from "./hub.js";
-import type { RtcBackend, RtcPeer } from "./rtc/types.js";
 
 const backend: RtcBackend = {
   name: "scripted",

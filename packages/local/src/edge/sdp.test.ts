@@ -1,5 +1,5 @@
+import { CHROME_OFFER } from "@callwright/webrtc/testing";
 import { describe, expect, test } from "vitest";
-import { CHROME_OFFER } from "./fixtures/chrome-offer.js";
 import { OfferError, parseOffer, rewriteHostCandidates } from "./sdp.js";
 
 const detailOf = (sdp: string) => {

@@ -2,13 +2,10 @@
 // section with a mid and Opus. Also the rewrite of the answer's host candidates to an advertised
 // address (for servers behind NAT or in containers).
 
+import { OfferError } from "@callwright/webrtc";
+
 /** A browser offer the edge cannot use; `detail` goes back to the client as a 400. */
-export class OfferError extends Error {
-  constructor(readonly detail: string) {
-    super(detail);
-    this.name = "OfferError";
-  }
-}
+export { OfferError };
 
 export interface OfferInfo {
   /** The mid of the first audio section: the server's track must use it. */

@@ -1,10 +1,10 @@
-// The agent's voice on its way to the browsers of one call: each frame is Opus-encoded and sent
+// The agent's voice on its way to the peers of one call (browsers, or an SFU): each frame is Opus-encoded and sent
 // at once as RTP (the voice loop already paces frames in real time). Sequence numbers and
 // timestamps only grow; across a silence the timestamp advances by the wall-clock gap and the
 // first packet of the new talk spurt carries the marker bit, so the browser's jitter buffer
 // keeps its timing right.
 import { randomInt } from "node:crypto";
-import type { AudioFrame } from "callwright";
+import type { AudioFrame } from "@callwright/spec";
 import { OPUS_RTP_CLOCK_HZ, OPUS_SAMPLE_RATES, OpusEncoder, type OpusSampleRateHz } from "./opus.js";
 import { buildRtp } from "./rtp.js";
 
@@ -51,7 +51,7 @@ export class OutboundAudio {
     const rate = frame.sampleRateHz;
     if (!OPUS_SAMPLE_RATES.includes(rate)) {
       throw new RangeError(
-        `the local edge sends Opus, which takes 8000, 12000, 16000, 24000 or 48000 Hz; got a ${rate} Hz frame (resample first)`,
+        `WebRTC audio is Opus here, which takes 8000, 12000, 16000, 24000 or 48000 Hz; got a ${rate} Hz frame (resample first)`,
       );
     }
     if (targets.length === 0) {

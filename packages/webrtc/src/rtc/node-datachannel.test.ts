@@ -1,7 +1,7 @@
 // node-datachannel answering a real Chromium offer (no browser needed to check the answer).
 import { describe, expect, test } from "vitest";
-import { CHROME_OFFER } from "../fixtures/chrome-offer.js";
 import { OfferError } from "../sdp.js";
+import { CHROME_OFFER } from "../testing/chrome-offer.js";
 import { NodeDataChannelBackend } from "./node-datachannel.js";
 import type { RtcConfig } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { audioFrame } from "callwright";
+import { audioFrame } from "@callwright/spec";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { OutboundAudio, type RtpTarget } from "./outbound.js";
 import { parseRtp, type RtpPacket } from "./rtp.js";

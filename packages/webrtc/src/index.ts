@@ -1,0 +1,46 @@
+// @callwright/webrtc: the media pieces every WebRTC edge needs (the local browser edge, Stream's
+// SFU): a node-datachannel peer that answers and makes offers, RTP, Opus, jitter buffer, outbound.
+export { Emitter, type EventMap, type Listener } from "./events.js";
+export { InboundOpus, type InboundOpusOptions } from "./inbound.js";
+export {
+  defaultJitterBufferOptions,
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterOutput,
+  type JitterStats,
+} from "./jitter-buffer.js";
+export {
+  OPUS_RTP_CLOCK_HZ,
+  OPUS_SAMPLE_RATES,
+  OpusDecoder,
+  OpusEncoder,
+  type OpusEncoderOptions,
+  type OpusSampleRateHz,
+  preloadOpus,
+} from "./opus.js";
+export { OutboundAudio, type OutboundAudioOptions, type RtpTarget } from "./outbound.js";
+export { NodeDataChannelBackend } from "./rtc/node-datachannel.js";
+export type {
+  RtcAnswerRequest,
+  RtcAudioTrackInit,
+  RtcBackend,
+  RtcConfig,
+  RtcDirection,
+  RtcPeer,
+  RtcPeerConnection,
+  RtcPeerConnectionEvents,
+  RtcPeerEvents,
+  RtcPeerFactory,
+  RtcPeerState,
+  RtcTrack,
+  RtcTrackEvents,
+} from "./rtc/types.js";
+export { buildRtp, isRtcp, parseRtp, type RtpPacket, seqDelta } from "./rtp.js";
+export {
+  OfferError,
+  type SdpCandidate,
+  type SdpDirection,
+  type SdpMediaSection,
+  sdpMediaSections,
+  splitCandidates,
+} from "./sdp.js";
