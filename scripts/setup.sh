@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what callwright needs on a fresh Debian/Ubuntu machine, then the npm packages.
-#   bash scripts/setup.sh          the runtime: flite, pocketsphinx (+ en-us model), festival voice
+#   bash scripts/setup.sh          the runtime: flite, pocketsphinx (+ en-us model), festival voice, libvpx (video)
 #   bash scripts/setup.sh --test   also what the test suite needs: Chromium, sox, a running Redis
 # Debian packages are installed with apt-get as root (or through sudo when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runtime=(flite pocketsphinx pocketsphinx-en-us festival festvox-us-slt-hts)
+runtime=(flite pocketsphinx pocketsphinx-en-us festival festvox-us-slt-hts libvpx7)
 testing=(chromium sox redis-server)
 want=("${runtime[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")

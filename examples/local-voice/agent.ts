@@ -96,6 +96,8 @@ async function createAgent(): Promise<Agent> {
     tts,
     vad: new local.VAD(),
     tools: [local.currentTimeTool],
+    // Offline face and object detection on the camera or a shared screen, when someone speaks.
+    processors: [new local.Vision()],
   });
 }
 

@@ -26,6 +26,10 @@ export type {
   Participant,
   Pcm16kMono,
   Pcm48kMono,
+  Processor,
+  ProcessorContext,
+  ProcessorInference,
+  ProcessorVideoOptions,
   ProviderErrorKind,
   ProviderErrorOptions,
   SttModel,
@@ -43,6 +47,13 @@ export type {
   TurnBreakdown,
   VadModel,
   VadStream,
+  VideoFrame,
+  VideoPublication,
+  VideoPublishOptions,
+  VideoSource,
+  VideoState,
+  VideoSubscribeOptions,
+  VideoSubscription,
   WarmupOptions,
 } from "@callwright/spec";
 export {
@@ -58,6 +69,7 @@ export {
   ProviderError,
   SPECIFICATION_VERSION,
   StateError,
+  videoFrame,
 } from "@callwright/spec";
 
 // The agent
@@ -143,6 +155,7 @@ export {
   serveOptionsFromEnv,
 } from "./server/index.js";
 export { defaultEnergyVadOptions, EnergyVad, type EnergyVadOptions } from "./vad/index.js";
+export { defaultVisionOptions, encodeJpeg, scaleFrame, type VisionOptions } from "./vision/index.js";
 export {
   defaultEndpointingOptions,
   defaultErrorReplyText,

@@ -1,7 +1,7 @@
 // callwright demo page: talks to an agent over WebRTC through the local edge of this server.
 // URL parameters: call_id (join this call; without it the page starts a session itself),
 // session_id, autostart=1, name, call_type, audio_processing=0 (turn off echo cancellation,
-// noise suppression and auto gain).
+// noise suppression and auto gain), camera=1 (turn the camera on once connected).
 
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
@@ -27,6 +27,11 @@ const ui = {
   error: $("error"),
   agentName: $("agent-name"),
   stack: $("stack"),
+  camera: $("camera"),
+  screen: $("screen"),
+  videos: $("videos"),
+  selfView: $("self-view"),
+  agentView: $("agent-view"),
   /** Plays the agent's voice (no element on the page: nothing to show). */
   audio: Object.assign(new Audio(), { autoplay: true }),
 };
@@ -48,6 +53,10 @@ const state = {
   connection: "idle",
   agentState: "none",
   reconnects: 0,
+  /** The page's video: "none", "camera" or "screen", its track, and the transceiver it goes out on. */
+  video: "none",
+  videoTrack: undefined,
+  videoTransceiver: undefined,
   events: [],
   lastTurn: undefined,
 };
@@ -304,12 +313,23 @@ async function connect() {
   state.pc = pc;
   const [track] = state.stream.getAudioTracks();
   pc.addTransceiver(track, { direction: "sendrecv", streams: [state.stream] });
+  // Always a video section, so the camera and the screen go on and off without renegotiating.
+  state.videoTransceiver = pc.addTransceiver(state.videoTrack ?? "video", { direction: "sendrecv" });
   const dc = pc.createDataChannel("callwright");
   state.dc = dc;
   dc.onmessage = (e) => typeof e.data === "string" && onMessage(e.data);
+  dc.onopen = () => sendVideoSource();
   // The server's side went away (it closes the channel at once; ICE would take ~5 s to notice).
   dc.onclose = () => state.pc === pc && state.running && reconnect();
   pc.ontrack = (e) => {
+    if (e.track.kind === "video") {
+      ui.agentView.srcObject = new MediaStream([e.track]);
+      e.track.onunmute = () => {
+        ui.agentView.hidden = false;
+        ui.videos.hidden = false;
+      };
+      return;
+    }
     const stream = e.streams[0] ?? new MediaStream([e.track]);
     ui.audio.srcObject = stream;
     ui.audio.play().catch(() => showError("Click anywhere to let the page play the agent's voice."));
@@ -374,6 +394,55 @@ async function reconnect() {
   }
 }
 
+// ---------------------------------------------------------------- camera and screen
+
+/** Tells the agent what the page's video shows (it also sees packets start and stop). */
+function sendVideoSource() {
+  if (state.dc?.readyState === "open") state.dc.send(JSON.stringify({ type: "video", source: state.video }));
+}
+
+function showVideoButtons() {
+  const live = state.running && state.pc !== undefined;
+  ui.camera.disabled = !live;
+  ui.screen.disabled = !live || !navigator.mediaDevices?.getDisplayMedia;
+  ui.camera.setAttribute("aria-pressed", String(state.video === "camera"));
+  ui.screen.setAttribute("aria-pressed", String(state.video === "screen"));
+  ui.selfView.hidden = state.videoTrack === undefined;
+  ui.videos.hidden = ui.selfView.hidden && ui.agentView.hidden;
+}
+
+async function setVideo(source) {
+  const previous = state.videoTrack;
+  let track;
+  try {
+    if (source === "camera") {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+      track = stream.getVideoTracks()[0];
+    } else if (source === "screen") {
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      track = stream.getVideoTracks()[0];
+    }
+  } catch (error) {
+    showError(
+      error?.name === "NotAllowedError"
+        ? "Camera or screen access was denied."
+        : String(error.message ?? error),
+    );
+    return;
+  }
+  if (track !== undefined) track.onended = () => state.videoTrack === track && setVideo("none");
+  state.videoTrack = track;
+  state.video = track === undefined ? "none" : source;
+  await state.videoTransceiver?.sender.replaceTrack(track ?? null).catch(() => {});
+  previous?.stop();
+  ui.selfView.srcObject = track === undefined ? null : new MediaStream([track]);
+  sendVideoSource();
+  showVideoButtons();
+}
+
+ui.camera.addEventListener("click", () => setVideo(state.video === "camera" ? "none" : "camera"));
+ui.screen.addEventListener("click", () => setVideo(state.video === "screen" ? "none" : "screen"));
+
 // ---------------------------------------------------------------- start / stop
 
 async function start() {
@@ -413,6 +482,8 @@ async function start() {
     if (!state.running) return;
     setConnection("connecting");
     await connect();
+    showVideoButtons();
+    if (params.get("camera") === "1" && state.video === "none") await setVideo("camera");
   } catch (error) {
     const message =
       error?.name === "NotAllowedError" ? "Microphone access was denied." : String(error.message ?? error);
@@ -441,6 +512,14 @@ function teardown({ leave }) {
   state.dc = undefined;
   for (const t of state.stream?.getTracks() ?? []) t.stop();
   state.stream = undefined;
+  state.videoTrack?.stop();
+  state.videoTrack = undefined;
+  state.video = "none";
+  state.videoTransceiver = undefined;
+  ui.selfView.srcObject = null;
+  ui.agentView.srcObject = null;
+  ui.agentView.hidden = true;
+  showVideoButtons();
   stopMicMeter();
   stopAgentMeter();
   ui.mic.style.width = "0";

@@ -5,3 +5,4 @@ export * from "./llm/index.js";
 export * from "./stt/index.js";
 export * from "./tts/index.js";
 export * from "./vad/index.js";
+export * from "./vision/index.js";

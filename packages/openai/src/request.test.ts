@@ -28,6 +28,41 @@ describe("chatCompletionsBody", () => {
   });
 });
 
+describe("a user message with a picture", () => {
+  it("becomes text and an image_url data URL part; without pictures it stays a string", () => {
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    const body = chatCompletionsBody(
+      {
+        messages: [
+          {
+            role: "user",
+            content: "what colour is my shirt",
+            images: [{ mediaType: "image/jpeg", data: jpeg }],
+          },
+          { role: "user", content: "thanks" },
+        ],
+      },
+      {
+        model: "gpt-4o-mini",
+        temperature: undefined,
+        maxOutputTokens: undefined,
+        maxTokensField: "max_tokens",
+      },
+    );
+    expect(body.messages[0]).toEqual({
+      role: "user",
+      content: [
+        { type: "text", text: "what colour is my shirt" },
+        {
+          type: "image_url",
+          image_url: { url: `data:image/jpeg;base64,${Buffer.from(jpeg).toString("base64")}` },
+        },
+      ],
+    });
+    expect(body.messages[1]).toEqual({ role: "user", content: "thanks" });
+  });
+});
+
 describe("createOpenAI", () => {
   it("makes models that share settings, each overridable", () => {
     const server = createOpenAI({ baseUrl: "http://127.0.0.1:11434/v1", idleTimeoutMs: 5_000 });

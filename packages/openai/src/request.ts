@@ -3,13 +3,16 @@ import type { ChatMessage, LlmRequest, ToolSpec } from "@callwright/spec";
 
 type WireMessage =
   | { role: "system"; content: string }
-  | { role: "user"; content: string }
+  | { role: "user"; content: string | WireUserPart[] }
   | {
       role: "assistant";
       content: string | null;
       tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[];
     }
   | { role: "tool"; tool_call_id: string; content: string };
+
+/** A part of a user message with pictures (OpenAI's content parts; Ollama and llama.cpp take the same). */
+type WireUserPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
 
 interface WireTool {
   type: "function";
@@ -54,8 +57,24 @@ function toWire(message: ChatMessage): WireMessage {
   switch (message.role) {
     case "system":
       return { role: "system", content: message.content };
-    case "user":
-      return { role: "user", content: message.content };
+    case "user": {
+      const images = message.images ?? [];
+      if (images.length === 0) return { role: "user", content: message.content };
+      return {
+        role: "user",
+        content: [
+          { type: "text", text: message.content },
+          ...images.map(
+            (image): WireUserPart => ({
+              type: "image_url",
+              image_url: {
+                url: `data:${image.mediaType};base64,${Buffer.from(image.data).toString("base64")}`,
+              },
+            }),
+          ),
+        ],
+      };
+    }
     case "assistant": {
       const calls = message.toolCalls ?? [];
       if (calls.length === 0) return { role: "assistant", content: message.content };

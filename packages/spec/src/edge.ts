@@ -2,6 +2,14 @@
 // joins and leaves, UI events), vendor-neutral: Stream's SFU, the local browser edge, a fake.
 import type { AudioFrame } from "./audio.js";
 import type { Logger, WarmupOptions } from "./log.js";
+import type {
+  VideoFrame,
+  VideoPublication,
+  VideoPublishOptions,
+  VideoState,
+  VideoSubscribeOptions,
+  VideoSubscription,
+} from "./video.js";
 
 /** A call on an edge network: what `agent.createCall(type, id)` returns. */
 export interface Call {
@@ -59,6 +67,8 @@ export type EdgeConnectionEvents = {
   participant_left: [participant: Participant, reason: "left" | "timeout" | "removed"];
   /** Mono PCM from one participant, in order, at whatever rate the edge decodes to. */
   audio: [participantId: string, frame: AudioFrame];
+  /** A participant's video went on or off (edges with video only). */
+  video_state: [participantId: string, state: VideoState];
   /** The call ended or the connection was lost for good; no more events follow. */
   closed: [reason: string];
 };
@@ -91,6 +101,21 @@ export interface EdgeConnection {
   clearAudio(): void;
   /** Relays an event to the participants' UI, if this edge has a way to. */
   sendEvent(event: AgentUiEvent): void;
+  /**
+   * Decoded pictures from one participant's video, at most `fps` a second, scaled to `widthPx`.
+   * The edge decodes only while someone is subscribed (it asks the sender for a keyframe when a
+   * subscription starts), so an unwatched camera costs almost nothing. Frames flow while the
+   * participant's video is on; none while it is off. Absent on an edge without video.
+   */
+  subscribeVideo?(
+    participantId: string,
+    options: VideoSubscribeOptions,
+    onFrame: (frame: VideoFrame) => void,
+  ): VideoSubscription;
+  /** Whether a participant's video is on now (edges with video only). */
+  videoState?(participantId: string): VideoState;
+  /** Publishes a video track of the agent's own; absent on an edge that cannot. */
+  publishVideo?(options: VideoPublishOptions): VideoPublication;
   /** Leaves the call. Idempotent. */
   close(): Promise<void>;
 }

@@ -63,3 +63,17 @@ export type {
   TtsTiming,
 } from "./tts.js";
 export type { VadModel, VadStream } from "./vad.js";
+export {
+  type Processor,
+  type ProcessorContext,
+  type ProcessorInference,
+  type ProcessorVideoOptions,
+  type VideoFrame,
+  type VideoPublication,
+  type VideoPublishOptions,
+  type VideoSource,
+  type VideoState,
+  type VideoSubscribeOptions,
+  type VideoSubscription,
+  videoFrame,
+} from "./video.js";

@@ -44,3 +44,34 @@ export {
   sdpMediaSections,
   splitCandidates,
 } from "./sdp.js";
+export {
+  type I420Image,
+  i420ToRgb,
+  rgbToI420,
+  scaledSize,
+} from "./video/image.js";
+export {
+  VideoReceiver,
+  type VideoReceiverOptions,
+  type VideoReceiverStats,
+} from "./video/receiver.js";
+export { buildPli } from "./video/rtcp.js";
+export { VideoSender, type VideoSenderOptions } from "./video/sender.js";
+export {
+  packetizeVp8,
+  parseVp8Descriptor,
+  VIDEO_RTP_CLOCK_HZ,
+  Vp8Depacketizer,
+  type Vp8Descriptor,
+  type Vp8Frame,
+  vp8KeyframeInfo,
+} from "./video/vp8-rtp.js";
+export {
+  type EncodedVp8,
+  libvpxInstallHint,
+  loadLibvpx,
+  Vp8Decoder,
+  Vp8Encoder,
+  type Vp8EncoderOptions,
+  VpxError,
+} from "./video/vpx.js";

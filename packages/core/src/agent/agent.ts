@@ -8,6 +8,7 @@ import type {
   EdgeConnection,
   LlmModel,
   Participant,
+  Processor,
   SttModel,
   TtsModel,
   TurnBreakdown,
@@ -20,6 +21,8 @@ import type { ToolCallRecord } from "../llm/tool-runner.js";
 import { type Logger, silentLogger } from "../log/index.js";
 import { MetricsCollector } from "../metrics/index.js";
 import { EnergyVad } from "../vad/energy.js";
+import { defaultVisionOptions, type VisionOptions } from "../vision/options.js";
+import { VisionSession } from "../vision/vision-session.js";
 import { resolveVoiceOptions, type VoiceOptions, type VoiceOptionsInput } from "../voice/options.js";
 import type { ReplyOutcome } from "../voice/reply.js";
 import { type ErrorSource, VoiceSession } from "../voice/voice-session.js";
@@ -39,6 +42,13 @@ export interface AgentOptions extends VoiceOptionsInput {
   vad?: VadModel;
   /** Functions the LLM may call. */
   tools?: readonly Tool[];
+  /**
+   * What the agent runs on the call's video (and audio): detectors, trackers, describers
+   * (docs/vision.md). Each gets the frames it asks for and tells the LLM what it saw.
+   */
+  processors?: readonly Processor[];
+  /** What the agent does with video: frames for the LLM, their size and quality (docs/vision.md). */
+  vision?: Partial<VisionOptions>;
   /** Where the agent logs; the launcher replaces it with a child carrying session_id and call_id. */
   logger?: Logger;
   /** The clock the voice loop and the agent's idle and call timers run on. Default the monotonic system clock. */
@@ -89,12 +99,15 @@ export class Agent extends Evented<AgentEvents> {
   /** The voice activity model: the given one, or the core's energy detector. */
   readonly vad: VadModel;
   readonly tools: readonly Tool[];
+  readonly processors: readonly Processor[];
+  readonly visionOptions: VisionOptions;
   readonly metrics = new MetricsCollector();
   /** The turn loop's options, defaults merged in. */
   readonly voiceOptions: VoiceOptions;
   readonly clock: Clock;
   readonly #history: ChatHistory;
   #voice: VoiceSession | undefined;
+  #vision: VisionSession | undefined;
 
   #logger: Logger;
   #state: AgentState = "idle";
@@ -125,6 +138,8 @@ export class Agent extends Evented<AgentEvents> {
     this.tts = options.tts;
     this.vad = options.vad ?? new EnergyVad();
     this.tools = options.tools ?? [];
+    this.processors = options.processors ?? [];
+    this.visionOptions = { ...defaultVisionOptions, ...options.vision };
     const names = new Set<string>();
     for (const t of this.tools) {
       if (names.has(t.name))
@@ -177,7 +192,7 @@ export class Agent extends Evented<AgentEvents> {
 
   /** Loads every component (models, edge), so the first call does not pay for it. */
   async warmup(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const parts = [this.edge, this.llm, this.stt, this.tts, this.vad];
+    const parts = [this.edge, this.llm, this.stt, this.tts, this.vad, ...this.processors];
     await Promise.all(
       parts.map((part) =>
         part?.warmup?.({ logger: this.#logger, ...(options.signal ? { signal: options.signal } : {}) }),
@@ -217,6 +232,13 @@ export class Agent extends Evented<AgentEvents> {
       throw new ClosedError("Agent");
     }
     this.#connection = connection;
+    this.#vision = new VisionSession({
+      connection,
+      processors: this.processors,
+      options: this.visionOptions,
+      metrics: this.metrics,
+      logger: this.#logger,
+    });
     this.#voice = this.#createVoice(connection);
     this.#joinedAtMs = this.clock.now();
     this.#aloneSinceMs = connection.participants.size === 0 ? this.#joinedAtMs : undefined;
@@ -322,14 +344,14 @@ export class Agent extends Evented<AgentEvents> {
 
   /** Closes the models and the edge; a failure is logged and does not stop the others. */
   async #closeOwned(): Promise<void> {
-    const parts = [this.llm, this.stt, this.tts, this.vad, this.edge];
+    const parts = [this.llm, this.stt, this.tts, this.vad, ...this.processors, this.edge];
     await Promise.all(
       parts.map(async (part) => {
         try {
           await part?.close?.();
         } catch (error) {
           this.#logger.warn(
-            { err: error, provider: part?.provider },
+            { err: error, provider: part && "provider" in part ? part.provider : (part as Processor).name },
             "closing a component of the agent failed",
           );
         }
@@ -350,9 +372,14 @@ export class Agent extends Evented<AgentEvents> {
       clock: this.clock,
       metrics: this.metrics,
       logger: this.#logger,
+      prepareRequest: (messages, participantId) =>
+        this.#vision === undefined ? messages : this.#vision.prepareRequest(messages, participantId),
       events: {
         onState: (state) => this.#setState(state),
-        onUserState: (participantId, state) => this.emit("user_state", participantId, state),
+        onUserState: (participantId, state) => {
+          if (state === "speaking") this.#vision?.userSpeaking(participantId);
+          this.emit("user_state", participantId, state);
+        },
         onTranscript: (event) => {
           if (event.final) {
             this.#logger.debug(
@@ -406,6 +433,8 @@ export class Agent extends Evented<AgentEvents> {
       const voice = this.#voice;
       this.#voice = undefined;
       voice?.close();
+      this.#vision?.close();
+      this.#vision = undefined;
       try {
         await connection.close();
       } catch (error) {

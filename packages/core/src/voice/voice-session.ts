@@ -2,6 +2,7 @@ import type { Clock } from "@callwright/provider-utils";
 import type {
   AgentState,
   AgentUiEvent,
+  ChatMessage,
   EdgeConnection,
   LlmModel,
   SttModel,
@@ -49,6 +50,8 @@ export interface VoiceSessionDeps {
   metrics: MetricsCollector;
   logger: Logger;
   events: VoiceSessionEvents;
+  /** Last changes to a turn's LLM request (what the agent sees: a frame, processors' notes). */
+  prepareRequest?: (messages: ChatMessage[], participantId: string | undefined) => ChatMessage[];
 }
 
 /**
@@ -145,7 +148,7 @@ export class VoiceSession {
       content: text,
       ...(participantId === undefined ? {} : { participantId }),
     });
-    return this.#enqueueReply({ kind: "llm", messages: this.history.forRequest() });
+    return this.#enqueueReply({ kind: "llm", messages: this.#request(participantId) });
   }
 
   /** Stops whatever the agent is saying (as a barge-in would), without starting a user turn. */
@@ -250,9 +253,21 @@ export class VoiceSession {
   /** The answer to a turn that ended with words: the LLM on the history as it now stands. */
   #answer(turn: Turn): void {
     turn.commitTo(this.history);
-    const reply = this.#createReply({ kind: "llm", messages: this.history.forRequest() });
+    const reply = this.#createReply({ kind: "llm", messages: this.#request(turn.ownerId) });
     this.#answers.set(reply, turn);
     this.#replies.push(reply);
+  }
+
+  #request(participantId: string | undefined): ChatMessage[] {
+    const messages = this.history.forRequest();
+    const prepare = this.#deps.prepareRequest;
+    if (prepare === undefined) return messages;
+    try {
+      return prepare(messages, participantId);
+    } catch (error) {
+      this.#error(error instanceof Error ? error : new Error(String(error)), "loop");
+      return messages;
+    }
   }
 
   /** The user spoke again before the turn's answer played: that answer is dropped, not reported. */

@@ -1,8 +1,23 @@
 // One browser in a local call: its WebRTC peer, the Opus audio it sends (reordered, concealed,
 // decoded to PCM), the data channel the page listens on, and the timers that notice a browser
 // that went away without saying so.
-import { InboundOpus, type JitterBuffer, type RtcPeer, type RtcPeerState } from "@callwright/webrtc";
-import { type AudioFrame, audioFrame, type Logger, type Participant } from "callwright";
+import {
+  InboundOpus,
+  isRtcp,
+  type JitterBuffer,
+  parseRtp,
+  type RtcPeer,
+  type RtcPeerState,
+  VideoReceiver,
+} from "@callwright/webrtc";
+import {
+  type AudioFrame,
+  audioFrame,
+  type Logger,
+  type Participant,
+  type VideoSource,
+  type VideoState,
+} from "callwright";
 import type { CallHubTimingOptions } from "./options.js";
 
 /** Largest data-channel message from a page we read; longer ones are ignored. */
@@ -18,12 +33,20 @@ export interface BrowserPeerHooks {
   onGone(peer: BrowserPeer, reason: LeaveReason): void;
   /** The data channel opened: a good moment to tell the page what it missed. */
   onDataOpen(peer: BrowserPeer): void;
+  /** The browser's video went on or off (packets flowing, and what the page says it shows). */
+  onVideoState(peer: BrowserPeer, state: VideoState): void;
+  /** The browser asked for a keyframe of the agent's video (RTCP PLI or FIR). */
+  onKeyframeRequest(peer: BrowserPeer): void;
 }
 
 export interface BrowserPeerOptions {
   participant: Participant;
   rtc: RtcPeer;
   opusPayloadType: number;
+  /** The answered video section's VP8 payload type; undefined: no video. */
+  vp8PayloadType: number | undefined;
+  /** The SSRC the server's RTCP (keyframe requests) is sent from. */
+  rtcpSsrc: number;
   decodeRateHz: 16000 | 48000;
   timing: Pick<CallHubTimingOptions, "connectTimeoutMs" | "disconnectGraceMs" | "mediaTimeoutMs">;
   hooks: BrowserPeerHooks;
@@ -34,12 +57,17 @@ export interface BrowserPeerOptions {
 export class BrowserPeer {
   readonly participant: Participant;
   readonly opusPayloadType: number;
+  readonly vp8PayloadType: number | undefined;
   /** performance.now() when the offer was answered. */
   readonly createdAtMs = performance.now();
   joinedAtMs: number | undefined;
   ignoredMessages = 0;
   readonly #rtc: RtcPeer;
   readonly #inbound: InboundOpus;
+  /** The browser's video; undefined when its offer had none. */
+  readonly video: VideoReceiver | undefined;
+  /** What the page says its video shows (it may say so before packets flow). */
+  #videoSource: VideoSource | "none" = "unknown";
   readonly #hooks: BrowserPeerHooks;
   readonly #logger: () => Logger;
   readonly #timing: BrowserPeerOptions["timing"];
@@ -52,6 +80,7 @@ export class BrowserPeer {
   constructor(options: BrowserPeerOptions) {
     this.participant = options.participant;
     this.opusPayloadType = options.opusPayloadType;
+    this.vp8PayloadType = options.vp8PayloadType;
     this.#rtc = options.rtc;
     this.#hooks = options.hooks;
     this.#logger = options.logger;
@@ -60,6 +89,19 @@ export class BrowserPeer {
       opusPayloadType: options.opusPayloadType,
       decodeRateHz: options.decodeRateHz,
     });
+    if (options.vp8PayloadType !== undefined) {
+      this.video = new VideoReceiver({
+        vp8PayloadType: options.vp8PayloadType,
+        localSsrc: options.rtcpSsrc,
+        sendRtcp: (packet) => this.#rtc.sendVideo(packet),
+        onActive: () => this.#hooks.onVideoState(this, this.videoState),
+        onError: (error) =>
+          this.#logger().debug(
+            { participant_id: this.participant.id, err: error },
+            "a video frame was not decoded",
+          ),
+      });
+    }
     this.#connectTimer = setTimeout(
       () => this.#gone("timeout", "never connected"),
       this.#timing.connectTimeoutMs,
@@ -74,6 +116,18 @@ export class BrowserPeer {
   /** The receive buffer's state and counters (received, lost, late...). */
   get jitter(): JitterBuffer {
     return this.#inbound.jitter;
+  }
+
+  /** Whether the browser sends video now, and what the page says it is. */
+  get videoState(): VideoState {
+    if (this.video === undefined || !this.video.active || this.#videoSource === "none")
+      return { active: false };
+    return { active: true, source: this.#videoSource };
+  }
+
+  /** Sends one RTP packet of the agent's video (dropped without a video track). */
+  sendVideoRtp(packet: Uint8Array): boolean {
+    return !this.#done && this.#rtc.sendVideo(packet);
   }
 
   get joined(): boolean {
@@ -97,6 +151,7 @@ export class BrowserPeer {
     this.#clearTimers();
     this.#rtc.close();
     this.#inbound.close();
+    this.video?.close();
     const s = this.jitter.stats;
     this.#logger().debug(
       { participant_id: this.participant.id, received: s.received, lost: s.lost, late: s.late },
@@ -117,6 +172,17 @@ export class BrowserPeer {
   #onRtp(data: Uint8Array): void {
     if (this.#done) return;
     const now = performance.now();
+    if (this.video !== undefined && data.length >= 2) {
+      if (isRtcp(data)) {
+        if (isKeyframeRequest(data)) this.#hooks.onKeyframeRequest(this);
+        return;
+      }
+      if ((data[1]! & 0x7f) !== this.opusPayloadType) {
+        const packet = parseRtp(data);
+        if (packet !== null && this.joinedAtMs !== undefined) this.video.push(packet, now);
+        return;
+      }
+    }
     // Reordered, concealed and decoded; null for anything that is not the browser's Opus RTP.
     const frames = this.#inbound.push(data, now);
     if (frames === null) return;
@@ -153,6 +219,19 @@ export class BrowserPeer {
       }
       if (isPing(parsed)) {
         this.send({ type: "pong", t: parsed.t });
+        return;
+      }
+      const source = videoSourceMessage(parsed);
+      if (source !== undefined) {
+        const before = this.videoState;
+        this.#videoSource = source;
+        const after = this.videoState;
+        if (
+          before.active !== after.active ||
+          (before.active && after.active && before.source !== after.source)
+        ) {
+          this.#hooks.onVideoState(this, after);
+        }
         return;
       }
     }
@@ -193,6 +272,26 @@ export class BrowserPeer {
     clearTimeout(this.#mediaTimer);
     this.#connectTimer = this.#disconnectTimer = this.#mediaTimer = undefined;
   }
+}
+
+/** An RTCP compound packet holding a PLI (PSFB FMT 1) or a FIR (PSFB FMT 4). */
+function isKeyframeRequest(data: Uint8Array): boolean {
+  let offset = 0;
+  while (offset + 4 <= data.length) {
+    const fmt = data[offset]! & 0x1f;
+    const pt = data[offset + 1]!;
+    if (pt === 206 && (fmt === 1 || fmt === 4)) return true;
+    offset += ((data[offset + 2]! << 8) | data[offset + 3]!) * 4 + 4;
+  }
+  return false;
+}
+
+/** `{"type":"video","source":"camera"|"screen"|"none"}` from the page. */
+function videoSourceMessage(value: unknown): VideoSource | "none" | undefined {
+  if (typeof value !== "object" || value === null || (value as { type?: unknown }).type !== "video")
+    return undefined;
+  const source = (value as { source?: unknown }).source;
+  return source === "camera" || source === "screen" || source === "none" ? source : undefined;
 }
 
 function isPing(value: unknown): value is { type: "ping"; t: number } {

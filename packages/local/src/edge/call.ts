@@ -1,8 +1,21 @@
 // A call hosted by this server: the browsers in it, the agents in it, and the traffic between
 // them. Browsers' audio goes to every agent, tagged by participant; the agent's audio goes, as one
 // Opus stream, to every browser; UI events go to every page over its data channel.
-import { OutboundAudio } from "@callwright/webrtc";
-import type { AgentUiEvent, AudioFrame, Logger, Participant } from "callwright";
+import { randomInt } from "node:crypto";
+import { OutboundAudio, VideoSender } from "@callwright/webrtc";
+import {
+  type AgentUiEvent,
+  type AudioFrame,
+  type Logger,
+  type Participant,
+  StateError,
+  type VideoFrame,
+  type VideoPublication,
+  type VideoPublishOptions,
+  type VideoState,
+  type VideoSubscribeOptions,
+  type VideoSubscription,
+} from "callwright";
 import type { BrowserPeer, LeaveReason } from "./browser-peer.js";
 import type { LocalEdgeConnection } from "./connection.js";
 import type { LocalAudioOptions } from "./options.js";
@@ -24,6 +37,13 @@ export interface LocalCallOptions {
   onEnded: (call: LocalCall) => void;
 }
 
+/** One consumer's hold on a participant's video, kept across the browser's reconnects. */
+interface CallVideoSubscription {
+  options: VideoSubscribeOptions;
+  onFrame: (frame: VideoFrame) => void;
+  inner: VideoSubscription | undefined;
+}
+
 export class LocalCall {
   readonly type: string;
   readonly id: string;
@@ -34,6 +54,11 @@ export class LocalCall {
   readonly participants = new Map<string, Participant>();
   readonly agents = new Set<LocalEdgeConnection>();
   readonly outbound: OutboundAudio;
+  /** The SSRC of the agent's video, and the one its RTCP (keyframe requests) comes from. */
+  readonly videoSsrc = randomInt(1, 0xffffffff);
+  readonly rtcpSsrc = randomInt(1, 0xffffffff);
+  readonly #videoSubscriptions = new Map<string, Set<CallVideoSubscription>>();
+  #publication: { sender: VideoSender; payloadTypes: Map<string, number> } | undefined;
   readonly #hubLogger: Logger;
   #agentsEverJoined = 0;
   #ended = false;
@@ -86,6 +111,96 @@ export class LocalCall {
     this.outbound.clear();
   }
 
+  // ---- video ----
+
+  subscribeVideo(
+    participantId: string,
+    options: VideoSubscribeOptions,
+    onFrame: (frame: VideoFrame) => void,
+  ): VideoSubscription {
+    if (!(options.fps > 0) || !Number.isFinite(options.fps)) {
+      throw new RangeError(`fps must be a positive number, got ${options.fps}`);
+    }
+    if (options.widthPx !== undefined && !(options.widthPx >= 2)) {
+      throw new RangeError(`widthPx must be at least 2, got ${options.widthPx}`);
+    }
+    let subs = this.#videoSubscriptions.get(participantId);
+    if (subs === undefined) {
+      subs = new Set();
+      this.#videoSubscriptions.set(participantId, subs);
+    }
+    const sub: CallVideoSubscription = { options, onFrame, inner: undefined };
+    subs.add(sub);
+    this.#attach(sub, this.peers.get(participantId));
+    return {
+      close: () => {
+        sub.inner?.close();
+        sub.inner = undefined;
+        subs.delete(sub);
+        if (subs.size === 0 && this.#videoSubscriptions.get(participantId) === subs) {
+          this.#videoSubscriptions.delete(participantId);
+        }
+      },
+    };
+  }
+
+  videoState(participantId: string): VideoState {
+    const peer = this.peers.get(participantId);
+    return peer?.joined ? peer.videoState : { active: false };
+  }
+
+  /** The agent's own video, sent to every browser whose offer had video. One per call. */
+  publishVideo(options: VideoPublishOptions): VideoPublication {
+    if (this.#publication !== undefined) {
+      throw new StateError(
+        "this call already has the agent's video track: close it before publishing another",
+        {
+          code: "video_already_published",
+        },
+      );
+    }
+    const sender: VideoSender = new VideoSender({
+      widthPx: options.widthPx,
+      heightPx: options.heightPx,
+      fps: options.fps,
+      vp8PayloadType: 0,
+      ssrc: this.videoSsrc,
+      sendRtp: (packet) => {
+        // Each browser numbered VP8 itself: rewrite the payload type per browser.
+        for (const peer of this.#joinedPeers()) {
+          if (peer.vp8PayloadType === undefined) continue;
+          packet[1] = (packet[1]! & 0x80) | peer.vp8PayloadType;
+          peer.sendVideoRtp(packet);
+        }
+      },
+      onError: (error) => this.logger.warn({ err: error }, "the agent's video could not be sent"),
+    });
+    this.#publication = { sender, payloadTypes: new Map() };
+    return {
+      widthPx: sender.widthPx,
+      heightPx: sender.heightPx,
+      sendFrame: (frame) => sender.sendFrame(frame),
+      close: () => {
+        sender.close();
+        if (this.#publication?.sender === sender) this.#publication = undefined;
+      },
+    };
+  }
+
+  peerVideoState(peer: BrowserPeer, state: VideoState): void {
+    if (this.peers.get(peer.participant.id) !== peer || !peer.joined) return;
+    for (const agent of this.agents) agent.deliver("video_state", peer.participant.id, state);
+  }
+
+  peerKeyframeRequest(_peer: BrowserPeer): void {
+    this.#publication?.sender.requestKeyframe();
+  }
+
+  #attach(sub: CallVideoSubscription, peer: BrowserPeer | undefined): void {
+    sub.inner?.close();
+    sub.inner = peer?.video?.subscribe(sub.options, sub.onFrame);
+  }
+
   relay(event: AgentUiEvent): void {
     if (event.type === "info" || event.type === "agent_state" || event.type === "turn_metrics") {
       this.#replay.set(event.type, event);
@@ -103,6 +218,8 @@ export class LocalCall {
       this.logger.info({ participant_id: peer.participant.id }, "browser reconnected");
       previous.close();
     }
+    // Whoever watched this participant goes on watching the new connection.
+    for (const sub of this.#videoSubscriptions.get(peer.participant.id) ?? []) this.#attach(sub, peer);
   }
 
   peerJoined(peer: BrowserPeer): void {
@@ -110,6 +227,8 @@ export class LocalCall {
     if (this.participants.has(peer.participant.id)) return; // a reconnect: still the same participant
     this.participants.set(peer.participant.id, peer.participant);
     for (const agent of this.agents) agent.deliver("participant_joined", peer.participant);
+    // A new viewer of the agent's video needs a keyframe to start from.
+    this.#publication?.sender.requestKeyframe();
   }
 
   peerAudio(peer: BrowserPeer, frame: AudioFrame): void {
@@ -164,6 +283,10 @@ export class LocalCall {
     }, 200);
     this.peers.clear();
     this.participants.clear();
+    for (const subs of this.#videoSubscriptions.values()) for (const sub of subs) sub.inner?.close();
+    this.#videoSubscriptions.clear();
+    this.#publication?.sender.close();
+    this.#publication = undefined;
     for (const agent of [...this.agents]) agent.end(reason);
     this.agents.clear();
     this.#hubLogger.debug({ reason }, "local call ended");

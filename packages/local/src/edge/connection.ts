@@ -8,7 +8,14 @@ import type {
   EdgeConnectionEvents,
   Logger,
   Participant,
+  VideoFrame,
+  VideoPublication,
+  VideoPublishOptions,
+  VideoState,
+  VideoSubscribeOptions,
+  VideoSubscription,
 } from "callwright";
+import { ClosedError } from "callwright";
 import type { LocalCall } from "./call.js";
 
 export class LocalEdgeConnection implements EdgeConnection {
@@ -20,6 +27,8 @@ export class LocalEdgeConnection implements EdgeConnection {
   readonly #events: TypedEmitter<EdgeConnectionEvents>;
   #closed = false;
   #closing: Promise<void> | undefined;
+  readonly #videoSubscriptions = new Set<VideoSubscription>();
+  readonly #publications = new Set<VideoPublication>();
   readonly #onClosed: (() => void) | undefined;
 
   constructor(
@@ -72,9 +81,44 @@ export class LocalEdgeConnection implements EdgeConnection {
     this.#localCall.relay(event);
   }
 
+  subscribeVideo(
+    participantId: string,
+    options: VideoSubscribeOptions,
+    onFrame: (frame: VideoFrame) => void,
+  ): VideoSubscription {
+    if (this.#closed) throw new ClosedError("local edge connection");
+    const subscription = this.#localCall.subscribeVideo(participantId, options, onFrame);
+    this.#videoSubscriptions.add(subscription);
+    return {
+      close: () => {
+        this.#videoSubscriptions.delete(subscription);
+        subscription.close();
+      },
+    };
+  }
+
+  videoState(participantId: string): VideoState {
+    return this.#localCall.videoState(participantId);
+  }
+
+  publishVideo(options: VideoPublishOptions): VideoPublication {
+    if (this.#closed) throw new ClosedError("local edge connection");
+    const publication = this.#localCall.publishVideo(options);
+    this.#publications.add(publication);
+    return publication;
+  }
+
+  #releaseVideo(): void {
+    for (const s of this.#videoSubscriptions) s.close();
+    this.#videoSubscriptions.clear();
+    for (const p of this.#publications) p.close();
+    this.#publications.clear();
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      this.#releaseVideo();
       this.#events.removeAllListeners();
       this.#localCall.removeAgent(this);
       this.#onClosed?.();
@@ -93,6 +137,7 @@ export class LocalEdgeConnection implements EdgeConnection {
     if (this.#closed) return;
     this.#events.emit("closed", reason);
     this.#closed = true;
+    this.#releaseVideo();
     this.#closing = Promise.resolve();
     this.#events.removeAllListeners();
     this.#onClosed?.();

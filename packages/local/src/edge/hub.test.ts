@@ -43,6 +43,11 @@ class ScriptedPeer extends TypedEmitter<RtcPeerEvents> implements RtcPeer {
     this.sentRtp.push(parseRtp(packet)!);
     return true;
   }
+  readonly sentVideo: Uint8Array[] = [];
+  sendVideo(packet: Uint8Array): boolean {
+    this.sentVideo.push(packet);
+    return true;
+  }
   sendData(text: string): boolean {
     this.sentData.push(JSON.parse(text));
     return true;

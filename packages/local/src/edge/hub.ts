@@ -168,6 +168,15 @@ export class CallHub {
           ssrc: call.outbound.ssrc,
           cname: "callwright",
           label: participantId,
+          ...(info.video === undefined
+            ? {}
+            : {
+                video: {
+                  mid: info.video.mid,
+                  vp8PayloadType: info.video.vp8PayloadType,
+                  ssrc: call.videoSsrc,
+                },
+              }),
         },
         rtcConfig,
       );
@@ -185,6 +194,8 @@ export class CallHub {
       participant,
       rtc,
       opusPayloadType: info.opusPayloadType,
+      vp8PayloadType: info.video?.vp8PayloadType,
+      rtcpSsrc: call.rtcpSsrc,
       decodeRateHz: call.audio.inputSampleRateHz,
       timing: this.timing,
       logger: () => call.logger,
@@ -193,6 +204,8 @@ export class CallHub {
         onAudio: (p, frame) => call.peerAudio(p, frame),
         onGone: (p, reason) => call.peerGone(p, reason),
         onDataOpen: (p) => call.greet(p),
+        onVideoState: (p, state) => call.peerVideoState(p, state),
+        onKeyframeRequest: (p) => call.peerKeyframeRequest(p),
       },
     });
     call.addPeer(peer);

@@ -15,6 +15,7 @@ const backend: RtcBackend = {
       answerSdp: "v=0\r\n",
       on: () => () => {},
       sendRtp: () => true,
+      sendVideo: () => true,
       sendData: () => true,
       close: () => {},
     };

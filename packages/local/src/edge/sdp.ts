@@ -16,6 +16,10 @@ export interface OfferInfo {
   audioDirection: "sendrecv" | "sendonly" | "recvonly" | "inactive";
   /** Whether the offer carries a data channel (the page's events arrive over it). */
   hasDataChannel: boolean;
+  /** The offer's first video section, when it has one with VP8 (the only video codec answered). */
+  video:
+    | { mid: string; vp8PayloadType: number; direction: "sendrecv" | "sendonly" | "recvonly" | "inactive" }
+    | undefined;
 }
 
 /** Largest offer accepted (Chrome's are 2–6 KB). */
@@ -74,7 +78,33 @@ export function parseOffer(sdp: string): OfferInfo {
     opusPayloadType,
     audioDirection,
     hasDataChannel: sections.some((s) => s.media === "application"),
+    video: videoSection(sections, directions),
   };
+}
+
+/**
+ * The first video section with VP8 (H.264 is not answered: only VP8 is decoded here). A video
+ * section without VP8, or without a mid, is left out of the answer (the browser sends no video).
+ */
+function videoSection(
+  sections: Section[],
+  directions: readonly ("sendrecv" | "sendonly" | "recvonly" | "inactive")[],
+): OfferInfo["video"] {
+  const video = sections.find((s) => s.media === "video" && s.port !== 0);
+  if (video === undefined) return undefined;
+  const mid = attr(video.lines, "mid");
+  if (mid === undefined || mid.length === 0 || mid.length > 32) return undefined;
+  let vp8PayloadType: number | undefined;
+  for (const line of video.lines) {
+    const m = /^a=rtpmap:(\d{1,3}) VP8\/90000$/i.exec(line);
+    if (m !== null) {
+      vp8PayloadType = Number(m[1]);
+      break;
+    }
+  }
+  if (vp8PayloadType === undefined || vp8PayloadType < 96 || vp8PayloadType > 127) return undefined;
+  const direction = directions.find((d) => video.lines.includes(`a=${d}`)) ?? "sendrecv";
+  return { mid, vp8PayloadType, direction };
 }
 
 interface Section {

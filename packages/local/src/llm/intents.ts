@@ -18,6 +18,8 @@ export type Intent =
   /** `place` is a zone we know; `unknownPlace` one we don't (answered with local time). */
   | { kind: "clock"; want: "time" | "date" | "day"; place?: Place; unknownPlace?: string }
   | { kind: "greeting"; howAreYou: boolean }
+  /** A question about what the camera shows. */
+  | { kind: "vision"; want: "people" | "colour" | "see" }
   | { kind: "thanks" }
   | { kind: "goodbye" }
   | { kind: "unknown" };
@@ -66,6 +68,11 @@ const TIME =
   /\bwhat time\b|\bthe time\b|\btime is it\b|\bcurrent time\b|\btime now\b|\bwhats the time\b|\btell me the time\b/;
 const DAY = /\bwhat day\b|\bwhich day\b|\bday of the week\b|\bday is it\b|\bday is today\b/;
 const DATE = /\bdate\b|\bwhat year\b|\bwhat month\b|\btodays\b|\bwhat is today\b|\bwhats today\b/;
+const PEOPLE =
+  /\bhow many (people|persons|faces|of us)\b|\b(is|are) (there )?(anyone|anybody|someone|somebody) (there|here|with me)\b|\bcan you see (me|us)\b|\bdo you see (me|us)\b/;
+const COLOUR = /\b(what|which) colou?r\b|\bcolou?r (is|of) my\b/;
+const SEE =
+  /\bwhat (do|can) you see\b|\bwhat (am i|is) (holding|showing|in front of (you|the camera))\b|\bdescribe what you see\b|\bwhat does the camera show\b|\bwhat s on (my|the) screen\b/;
 const THANKS = /\b(thank you|thanks|thank u|cheers)\b/;
 const GOODBYE = /\b(bye|goodbye|good bye|see you|good night|farewell)\b/;
 
@@ -81,6 +88,9 @@ export function interpret(text: string): Intent {
   if (answer !== undefined) return { kind: "arithmetic", answer };
   const clock = clockIntent(said);
   if (clock !== undefined) return clock;
+  if (PEOPLE.test(said)) return { kind: "vision", want: "people" };
+  if (COLOUR.test(said)) return { kind: "vision", want: "colour" };
+  if (SEE.test(said)) return { kind: "vision", want: "see" };
   if (THANKS.test(said)) return { kind: "thanks" };
   if (GOODBYE.test(said)) return { kind: "goodbye" };
   if (GREETING.test(said) || HOW_ARE_YOU.test(said))

@@ -104,6 +104,8 @@ export class OfflineLLM implements LlmModel {
         const mood = intent.howAreYou ? " I'm an offline responder, so I'm always the same, thank you." : "";
         return `${hello}${mood} How can I help? You can ask me the time, the date, or a sum like twelve times seven.`;
       }
+      case "vision":
+        return visionAnswer(intent.want, messages);
       case "thanks":
         return "You're welcome.";
       case "goodbye":
@@ -114,6 +116,58 @@ export class OfflineLLM implements LlmModel {
         if (hintGiven) return `I heard: ${heard}. I'm an offline responder: ${CAN_DO}`;
         return `I heard: ${heard}. I'm an offline responder, so ${CAN_DO} ${REAL_MODEL_HINT}`;
       }
+    }
+  }
+}
+
+/** The note local.Vision adds before the user's words (docs/vision.md), if any. */
+function visionNote(messages: readonly ChatMessage[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i -= 1) {
+    const m = messages[i] as ChatMessage;
+    if (m.role === "user" && i < messages.length - 1) break;
+    if (m.role === "system" && m.content.includes("Local vision (")) return m.content;
+  }
+  return undefined;
+}
+
+/** Answers a question about the picture from local.Vision's note: only what it found. */
+function visionAnswer(want: "people" | "colour" | "see", messages: readonly ChatMessage[]): string {
+  const note = visionNote(messages);
+  if (note === undefined) {
+    return "I can't see anything: this agent has no vision. Give it local.Vision in its processors, and turn your camera on.";
+  }
+  if (/camera is off/.test(note))
+    return "I can't see you: your camera is off. Press Camera on the page and ask me again.";
+  if (/no picture has been looked at yet/.test(note)) {
+    return "Your camera is on, but I haven't had a picture yet. Ask me again in a moment.";
+  }
+  const screen = /a shared screen shows/.test(note);
+  const people = /shows (no people|1 person|(\d+) people)/.exec(note);
+  const count =
+    people === null ? 0 : people[1] === "no people" ? 0 : people[1] === "1 person" ? 1 : Number(people[2]);
+  const peopleText =
+    count === 0 ? "I don't see anyone" : count === 1 ? "I see one person" : `I see ${count} people`;
+  const wears = /nearest the camera wears ([a-z ]+)\./.exec(note)?.[1];
+  const middle = /middle of the picture is mostly ([a-z ]+)\./.exec(note)?.[1];
+  const objects = /Objects: ([^.]+)\./.exec(note)?.[1];
+  switch (want) {
+    case "people":
+      return `${peopleText}${screen ? " on your shared screen" : ""}.`;
+    case "colour":
+      if (wears !== undefined) return `Your top looks ${wears} to me.`;
+      if (middle !== undefined) {
+        return `I can't see anyone's clothes, but the middle of the picture is mostly ${middle}.`;
+      }
+      return "I can't tell the colour from this picture.";
+    case "see": {
+      const parts = [`${peopleText}.`];
+      if (wears !== undefined) parts.push(`The person nearest the camera wears ${wears}.`);
+      if (objects !== undefined) parts.push(`I can also make out: ${objects}.`);
+      if (middle !== undefined) parts.push(`The middle of the picture is mostly ${middle}.`);
+      parts.push(
+        "I only count people, spot common objects and name colours; I can't read text or tell who you are.",
+      );
+      return parts.join(" ");
     }
   }
 }

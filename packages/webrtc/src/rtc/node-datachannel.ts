@@ -9,6 +9,7 @@ import {
   PeerConnection,
   preload,
   type Track,
+  Video,
 } from "node-datachannel";
 import { Emitter } from "../events.js";
 import { OfferError, sdpMediaSections } from "../sdp.js";
@@ -48,8 +49,8 @@ const directionFor = {
   inactive: "Inactive",
 } as const;
 
-function offeredDirection(sdp: string, mid: string): keyof typeof directionFor {
-  const section = sdp.split(/\r?\nm=/).find((s) => s.startsWith("audio") && s.includes(`a=mid:${mid}`)) ?? "";
+function offeredDirection(sdp: string, mid: string, kind = "audio"): keyof typeof directionFor {
+  const section = sdp.split(/\r?\nm=/).find((s) => s.startsWith(kind) && s.includes(`a=mid:${mid}`)) ?? "";
   for (const d of ["sendonly", "recvonly", "inactive"] as const) {
     if (new RegExp(`^a=${d}\\r?$`, "m").test(section)) return d;
   }
@@ -60,16 +61,21 @@ class NdcPeer extends Emitter<RtcPeerEvents> implements RtcPeer {
   answerSdp = "";
   readonly #pc: PeerConnection;
   readonly #track: Track;
+  readonly #video: Track | undefined;
   #channel: DataChannel | undefined;
   #state: RtcPeerState = "connecting";
   #closed = false;
 
-  constructor(pc: PeerConnection, track: Track) {
+  constructor(pc: PeerConnection, track: Track, video: Track | undefined) {
     super();
     this.#pc = pc;
     this.#track = track;
+    this.#video = video;
     track.onOpen(() => this.emit("media_open"));
     track.onMessage((message) => {
+      if (!this.#closed) this.emit("rtp", message);
+    });
+    video?.onMessage((message) => {
       if (!this.#closed) this.emit("rtp", message);
     });
     pc.onStateChange((state) => this.#setState(state));
@@ -106,6 +112,16 @@ class NdcPeer extends Emitter<RtcPeerEvents> implements RtcPeer {
     }
   }
 
+  sendVideo(packet: Uint8Array): boolean {
+    const video = this.#video;
+    if (this.#closed || video === undefined || !video.isOpen()) return false;
+    try {
+      return video.sendMessageBinary(packet as Buffer);
+    } catch {
+      return false;
+    }
+  }
+
   sendData(text: string): boolean {
     const channel = this.#channel;
     if (this.#closed || channel === undefined || !channel.isOpen()) return false;
@@ -122,6 +138,7 @@ class NdcPeer extends Emitter<RtcPeerEvents> implements RtcPeer {
     try {
       this.#channel?.close();
       this.#track.close();
+      this.#video?.close();
       this.#pc.close();
     } finally {
       this.#setState("closed");
@@ -387,7 +404,18 @@ export class NodeDataChannelBackend implements RtcBackend, RtcPeerFactory {
       audio.addOpusCodec(request.opusPayloadType, OPUS_FMTP);
       audio.addSSRC(request.ssrc, request.cname, "callwright-agent", "agent-audio");
       const track = pc.addTrack(audio);
-      peer = new NdcPeer(pc, track);
+      let videoTrack: Track | undefined;
+      if (request.video !== undefined) {
+        const video = new Video(
+          request.video.mid,
+          directionFor[offeredDirection(request.offerSdp, request.video.mid, "video")],
+        );
+        // VP8 only, with the feedback a receiver needs (PLI asks for keyframes, NACK for resends).
+        video.addVP8Codec(request.video.vp8PayloadType);
+        video.addSSRC(request.video.ssrc, request.cname, "callwright-agent", "agent-video");
+        videoTrack = pc.addTrack(video);
+      }
+      peer = new NdcPeer(pc, track, videoTrack);
       const gathered = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, config.gatheringTimeoutMs);
         pc.onGatheringStateChange((state) => {

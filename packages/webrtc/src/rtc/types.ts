@@ -30,12 +30,17 @@ export interface RtcAnswerRequest {
   cname: string;
   /** A name for logs (the participant id). */
   label: string;
+  /**
+   * The offer's video section, answered with VP8 only (and `ssrc` announced for the agent's own
+   * video); absent: the video section is not answered.
+   */
+  video?: { mid: string; vp8PayloadType: number; ssrc: number };
 }
 
 export type RtcPeerEvents = {
   /** The audio track can send and receive (DTLS-SRTP is up). */
   media_open: [];
-  /** One RTP or RTCP packet from the browser, decrypted. */
+  /** One RTP or RTCP packet from the browser (audio or video: tell them by payload type), decrypted. */
   rtp: [packet: Uint8Array];
   /** The browser's data channel opened. */
   data_open: [];
@@ -51,6 +56,8 @@ export interface RtcPeer {
   on<E extends keyof RtcPeerEvents>(event: E, listener: Listener<RtcPeerEvents[E]>): () => void;
   /** Sends one RTP packet on the audio track; false when it cannot be sent now. */
   sendRtp(packet: Uint8Array): boolean;
+  /** Sends one RTP or RTCP packet on the video track; false without one, or when it cannot be sent now. */
+  sendVideo(packet: Uint8Array): boolean;
   /** Sends a text message on the data channel; false when it is not open. */
   sendData(text: string): boolean;
   /** Closes the peer connection; no event follows but `state: closed`. Idempotent. */
