@@ -73,7 +73,7 @@ function describe(checker: ts.TypeChecker, exported: ts.Symbol): string[] {
       for (const p of checker.getPropertiesOfType(statics)) {
         if (p.getName() === "prototype") continue;
         lines.push(
-          `  static ${p.getName()}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(p, decl), decl, FLAGS))}`,
+          `  static ${memberName(p)}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(p, decl), decl, FLAGS))}`,
         );
       }
     }

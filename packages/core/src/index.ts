@@ -82,6 +82,22 @@ export {
   type UserOptions,
 } from "./agent/index.js";
 export { HttpError } from "./errors/index.js";
+// Fallback between providers
+export {
+  defaultFallbackOptions,
+  type FallbackEvents,
+  FallbackLLM,
+  type FallbackLLMOptions,
+  type FallbackMemberEvent,
+  type FallbackOptions,
+  type FallbackServedEvent,
+  FallbackSTT,
+  type FallbackSTTOptions,
+  FallbackTTS,
+  type FallbackTTSOptions,
+  type ServedBy,
+  servedByOf,
+} from "./fallback/index.js";
 // Running agents: the launcher, the CLI runner, the HTTP server, the registry, observability
 export {
   AgentLauncher,

@@ -1,8 +1,10 @@
 // Runs against the real API only when OPENAI_API_KEY is set (OPENAI_BASE_URL and OPENAI_MODEL
 // are honoured too, so the same test checks an Ollama or llama.cpp server).
-import type { LlmPart } from "callwright";
+import { type AudioFrame, audioFrame, type LlmPart, resample, type SttPart } from "callwright";
 import { describe, expect, it } from "vitest";
 import { LLM } from "./llm.js";
+import { STT } from "./stt.js";
+import { TTS } from "./tts.js";
 
 const key = process.env.OPENAI_API_KEY?.trim();
 if (!key) {
@@ -45,5 +47,32 @@ describe.skipIf(!key)("openai.LLM against the real API", () => {
     expect(call?.type === "tool_call" && call.name).toBe("get_weather");
     expect(call?.type === "tool_call" && JSON.parse(call.arguments).city).toMatch(/paris/i);
     expect(parts.at(-1)).toEqual({ type: "finish", reason: "tool_calls" });
+  });
+});
+
+describe.skipIf(!key)("openai.TTS and openai.STT against the real API", () => {
+  it("speaks a sentence, then hears it back", { timeout: 60_000 }, async () => {
+    const frames: AudioFrame[] = [];
+    for await (const frame of new TTS().synthesize("The quick brown fox.", {
+      signal: AbortSignal.timeout(30_000),
+    })) {
+      frames.push(frame);
+    }
+    expect(frames.length).toBeGreaterThan(0);
+    const all = new Int16Array(frames.reduce((n, f) => n + f.samples.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      all.set(f.samples, at);
+      at += f.samples.length;
+    }
+    const at16k = resample(audioFrame(all, frames[0]!.sampleRateHz), 16_000);
+    const stream = new STT().stream({ signal: AbortSignal.timeout(30_000), language: "en" });
+    stream.push(at16k);
+    stream.flush();
+    stream.end();
+    const parts: SttPart[] = [];
+    for await (const part of stream) parts.push(part);
+    const final = parts.find((p) => p.type === "final");
+    expect(final?.type === "final" && final.text.toLowerCase()).toMatch(/quick brown fox/);
   });
 });

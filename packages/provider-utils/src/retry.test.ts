@@ -77,6 +77,17 @@ describe("withRetry", () => {
     expect((error as ProviderError).kind).toBe("server");
   });
 
+  it("keeps the wait the provider asked for on the error it gives up with", async () => {
+    const error = await withRetry(
+      async () => {
+        throw server({ status: 429, retryAfterMs: 60_000 });
+      },
+      { maxDelayMs: 1_000 },
+    ).catch((e: unknown) => e);
+    expect((error as ProviderError).message).toMatch(/asked to wait 60000 ms/);
+    expect((error as ProviderError).retryAfterMs).toBe(60_000);
+  });
+
   it("stops waiting at once when aborted", async () => {
     const controller = new AbortController();
     const started = performance.now();

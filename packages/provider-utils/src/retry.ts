@@ -84,6 +84,8 @@ export function gaveUp(error: unknown, attempts: number, reason: string): unknow
     ...(error.status === undefined ? {} : { status: error.status }),
     code: error.code,
     retryable: error.retryable,
+    // What the provider asked still holds (a fallback uses it to rest the provider that long).
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     cause: error,
   });
 }

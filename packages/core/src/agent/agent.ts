@@ -120,6 +120,8 @@ export class Agent extends Evented<AgentEvents> {
   readonly #closeComponents: boolean;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The model of a fallback list that served each kind since the last turn's metrics (logged with them). */
+  #servedBy: { llm_provider?: string; stt_provider?: string; tts_provider?: string } = {};
   readonly #finished: Promise<string>;
   #resolveFinished!: (reason: string) => void;
 
@@ -151,6 +153,13 @@ export class Agent extends Evented<AgentEvents> {
     this.#logger = options.logger ?? silentLogger;
     this.#finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
+    });
+    // Samples labelled with a provider come from a fallback list's member: remember which served.
+    this.metrics.subscribe((sample) => {
+      if (sample.provider === undefined) return;
+      const kind = sample.name.slice(0, 3);
+      if (kind === "llm" || kind === "stt" || kind === "tts")
+        this.#servedBy[`${kind}_provider`] = sample.provider;
     });
   }
 
@@ -381,7 +390,8 @@ export class Agent extends Evented<AgentEvents> {
           this.emit("transcript", event);
         },
         onTurnMetrics: (turn) => {
-          this.#logger.info({ ...turn }, "turn metrics");
+          this.#logger.info({ ...turn, ...this.#servedBy }, "turn metrics");
+          this.#servedBy = {};
           this.emit("metrics", turn);
         },
         onToolCall: (record) => {

@@ -2,6 +2,7 @@ import type { Clock } from "@callwright/provider-utils";
 import { abortable } from "@callwright/provider-utils";
 import type { LlmModel, LlmPart, LlmRequest } from "@callwright/spec";
 import { isAbortError, ProviderError } from "../errors/index.js";
+import { type ServedBy, servedByOf } from "../fallback/served-by.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 
 /** What one LLM request measured (docs/voice-loop.md has the definitions). */
@@ -16,6 +17,8 @@ export interface LlmCallStats {
   outputTokens: number;
   /** True when the provider reported no usage and the counts are chars / 4. */
   tokensEstimated: boolean;
+  /** The model of a fallback list that answered (undefined for a model that is not a fallback). */
+  servedBy: ServedBy | undefined;
 }
 
 /** Characters per token used when a provider reports no usage (a common rule of thumb). */
@@ -53,6 +56,7 @@ export function meteredLlmStream(
     inputTokens: 0,
     outputTokens: 0,
     tokensEstimated: false,
+    servedBy: undefined,
   };
   const { metrics, clock } = meter;
   const { signal } = options;
@@ -61,8 +65,16 @@ export function meteredLlmStream(
     let completed = false;
     let sawUsage = false;
     let outputChars = 0;
+    // A fallback's stream says which of its models served; its samples are labelled with it.
+    let provider: string | undefined;
     try {
-      for await (const part of abortable(llm.stream(request, { signal }), signal)) {
+      const source = llm.stream(request, { signal });
+      for await (const part of abortable(source, signal)) {
+        if (stats.servedBy === undefined) {
+          stats.servedBy = servedByOf(source);
+          provider = stats.servedBy?.provider;
+          if ((stats.servedBy?.index ?? 0) > 0) metrics.add("llm_fallbacks__total", 1, provider);
+        }
         if (
           stats.firstTokenMs === undefined &&
           ((part.type === "text_delta" && part.text.length > 0) ||
@@ -70,7 +82,7 @@ export function meteredLlmStream(
             part.type === "tool_call")
         ) {
           stats.firstTokenMs = clock.now() - startedAtMs;
-          metrics.observe("llm_time_to_first_token_ms__avg", stats.firstTokenMs);
+          metrics.observe("llm_time_to_first_token_ms__avg", stats.firstTokenMs, provider);
         }
         switch (part.type) {
           case "text_delta":
@@ -84,8 +96,8 @@ export function meteredLlmStream(
             stats.inputTokens += part.inputTokens;
             stats.outputTokens += part.outputTokens;
             stats.tokensEstimated ||= part.estimated === true;
-            metrics.add("llm_input_tokens__total", part.inputTokens);
-            metrics.add("llm_output_tokens__total", part.outputTokens);
+            metrics.add("llm_input_tokens__total", part.inputTokens, provider);
+            metrics.add("llm_output_tokens__total", part.outputTokens, provider);
             break;
           case "error":
             stats.failed = true;
@@ -114,17 +126,17 @@ export function meteredLlmStream(
     } finally {
       if (completed) {
         stats.latencyMs = clock.now() - startedAtMs;
-        metrics.observe("llm_latency_ms__avg", stats.latencyMs);
+        metrics.observe("llm_latency_ms__avg", stats.latencyMs, provider);
         if (!sawUsage) {
           stats.tokensEstimated = true;
           stats.inputTokens = Math.ceil(requestChars(request) / CHARS_PER_TOKEN);
           stats.outputTokens = Math.ceil(outputChars / CHARS_PER_TOKEN);
-          metrics.add("llm_input_tokens__total", stats.inputTokens);
-          metrics.add("llm_output_tokens__total", stats.outputTokens);
+          metrics.add("llm_input_tokens__total", stats.inputTokens, provider);
+          metrics.add("llm_output_tokens__total", stats.outputTokens, provider);
         }
       } else if (!stats.failed) {
         stats.cancelled = true;
-        metrics.add("llm_cancelled__total");
+        metrics.add("llm_cancelled__total", 1, provider);
       }
     }
   }

@@ -2,8 +2,8 @@ import { AVERAGE_METRICS, type AverageMetric, TOTAL_METRICS, type TotalMetric } 
 
 /** A sample the collector hands to observers (Prometheus, OpenTelemetry) as it is recorded. */
 export type MetricSample =
-  | { kind: "average"; name: AverageMetric; value: number }
-  | { kind: "total"; name: TotalMetric; value: number };
+  | { kind: "average"; name: AverageMetric; value: number; provider?: string }
+  | { kind: "total"; name: TotalMetric; value: number; provider?: string };
 
 export type MetricsSnapshot = Record<string, number | null>;
 
@@ -21,8 +21,12 @@ export class MetricsCollector {
   #e2eCount = 0;
   readonly #observers = new Set<(sample: MetricSample) => void>();
 
-  /** Records one completed measurement of an average metric. NaN and negatives are ignored. */
-  observe(name: AverageMetric, value: number): void {
+  /**
+   * Records one completed measurement of an average metric. NaN and negatives are ignored.
+   * `provider` names the model that was measured when it is not the agent's own (the member of a
+   * fallback list that served); observers label the sample with it.
+   */
+  observe(name: AverageMetric, value: number, provider?: string): void {
     if (!Number.isFinite(value) || value < 0) return;
     const entry = this.#sums.get(name);
     if (entry === undefined) this.#sums.set(name, { sum: value, count: 1 });
@@ -34,14 +38,18 @@ export class MetricsCollector {
       this.#e2e[this.#e2eCount % PERCENTILE_WINDOW] = value;
       this.#e2eCount += 1;
     }
-    for (const observer of this.#observers) observer({ kind: "average", name, value });
+    const sample: MetricSample =
+      provider === undefined ? { kind: "average", name, value } : { kind: "average", name, value, provider };
+    for (const observer of this.#observers) observer(sample);
   }
 
-  /** Adds to a total. */
-  add(name: TotalMetric, value = 1): void {
+  /** Adds to a total (`provider` as for `observe`). */
+  add(name: TotalMetric, value = 1, provider?: string): void {
     if (!Number.isFinite(value)) return;
     this.#totals.set(name, (this.#totals.get(name) ?? 0) + value);
-    for (const observer of this.#observers) observer({ kind: "total", name, value });
+    const sample: MetricSample =
+      provider === undefined ? { kind: "total", name, value } : { kind: "total", name, value, provider };
+    for (const observer of this.#observers) observer(sample);
   }
 
   average(name: AverageMetric): number | null {

@@ -106,6 +106,13 @@ describe("createPrometheusMetrics", () => {
     expect(series(text, 'callwright_tts_audio_duration_seconds_total{provider="none"}')).toBeCloseTo(1.5, 6);
     expect(text).toContain("# TYPE callwright_llm_time_to_first_token_seconds histogram");
 
+    // A sample a fallback list's member served is labelled with that member's provider.
+    a2.metrics.observe("llm_time_to_first_token_ms__avg", 400, "openai");
+    a2.metrics.add("llm_fallbacks__total", 1, "openai");
+    const served = await prom.render();
+    expect(series(served, 'callwright_llm_time_to_first_token_seconds_count{provider="openai"}')).toBe(1);
+    expect(series(served, 'callwright_llm_fallbacks_total{provider="openai"}')).toBe(1);
+
     // a session that ended no longer feeds the node's metrics
     const gone = ended(launcher, s1.sessionId);
     await launcher.closeSession(s1.sessionId);

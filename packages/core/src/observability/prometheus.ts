@@ -171,13 +171,18 @@ export function createPrometheusMetrics(options: Partial<PrometheusMetricsOption
               if (entry === undefined) return;
               const value = sample.value * entry.metric.scale;
               if (entry.metric.provider === null) entry.histogram.observe(value);
-              else entry.histogram.observe({ provider: providers[entry.metric.provider] }, value);
+              else
+                entry.histogram.observe(
+                  { provider: sample.provider ?? providers[entry.metric.provider] },
+                  value,
+                );
             } else {
               const entry = counters.get(sample.name);
               if (entry === undefined || sample.value < 0) return;
               const value = sample.value * entry.metric.scale;
               if (entry.metric.provider === null) entry.counter.inc(value);
-              else entry.counter.inc({ provider: providers[entry.metric.provider] }, value);
+              else
+                entry.counter.inc({ provider: sample.provider ?? providers[entry.metric.provider] }, value);
             }
           });
         },

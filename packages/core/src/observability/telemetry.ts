@@ -229,7 +229,9 @@ function createInstruments(meter: Meter): Instruments {
       const attributes =
         metric.provider === null
           ? {}
-          : { "callwright.provider": providers[`callwright.${metric.provider}.provider`] };
+          : {
+              "callwright.provider": sample.provider ?? providers[`callwright.${metric.provider}.provider`],
+            };
       const value = sample.value * metric.scale;
       if (sample.kind === "average") (entry.instrument as Histogram).record(value, attributes);
       else if (value >= 0) (entry.instrument as ReturnType<Meter["createCounter"]>).add(value, attributes);

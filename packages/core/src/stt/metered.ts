@@ -1,6 +1,7 @@
 import type { Clock } from "@callwright/provider-utils";
 import type { AudioFrame, SttPart, SttStream } from "@callwright/spec";
 import { frameDurationMs } from "@callwright/spec";
+import { servedByOf } from "../fallback/served-by.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 
 /** A final transcript, with when it arrived. */
@@ -48,9 +49,14 @@ export class MeteredSttStream implements AsyncIterable<MeteredSttPart> {
     for await (const part of this.#inner) {
       const receivedAtMs = this.#clock.now();
       if (part.type === "final" && part.segmentEnd) {
+        // A fallback's stream says which of its models answered this segment.
+        const served = servedByOf(this.#inner);
+        if (served !== undefined && served.index > 0) {
+          this.#metrics.add("stt_fallbacks__total", 1, served.provider);
+        }
         const speechEndedAtMs = this.#pendingFlushes.shift();
         if (speechEndedAtMs !== undefined)
-          this.#metrics.observe("stt_latency_ms__avg", receivedAtMs - speechEndedAtMs);
+          this.#metrics.observe("stt_latency_ms__avg", receivedAtMs - speechEndedAtMs, served?.provider);
       }
       yield { ...part, receivedAtMs };
     }

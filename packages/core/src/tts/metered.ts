@@ -3,6 +3,7 @@ import { abortable } from "@callwright/provider-utils";
 import type { AudioFrame, TtsModel, TtsStreamPart } from "@callwright/spec";
 import { frameDurationMs } from "@callwright/spec";
 import { isAbortError, ProviderError } from "../errors/index.js";
+import { type ServedBy, servedByOf } from "../fallback/served-by.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 
 /** What one synthesis measured. */
@@ -12,6 +13,8 @@ export interface TtsCallStats {
   /** Audio produced, ms. */
   audioMs: number;
   cancelled: boolean;
+  /** The model of a fallback list that spoke (undefined for a model that is not a fallback). */
+  servedBy?: ServedBy;
 }
 
 /**
@@ -34,15 +37,18 @@ export function meteredSynthesize(
     let completed = false;
     let failed = false;
     try {
-      for await (const frame of abortable(tts.synthesize(text, { signal }), signal)) {
+      const source = tts.synthesize(text, { signal });
+      let provider: string | undefined;
+      for await (const frame of abortable(source, signal)) {
         if (frame.samples.length === 0) continue;
         if (stats.firstAudioMs === undefined) {
           stats.firstAudioMs = clock.now() - startedAtMs;
-          metrics.observe("tts_latency_ms__avg", stats.firstAudioMs);
+          provider = noteServedBy(stats, source, metrics);
+          metrics.observe("tts_latency_ms__avg", stats.firstAudioMs, provider);
         }
         const ms = frameDurationMs(frame);
         stats.audioMs += ms;
-        metrics.add("tts_audio_duration_ms__total", ms);
+        metrics.add("tts_audio_duration_ms__total", ms, provider);
         yield frame;
       }
       completed = true;
@@ -104,6 +110,7 @@ export function meteredTextStream(
           { provider: tts.provider, cause: error },
         );
   async function* run(): AsyncGenerator<TtsStreamPart> {
+    let provider: string | undefined;
     let completed = false;
     let failed = false;
     try {
@@ -117,11 +124,12 @@ export function meteredTextStream(
           if (part.frame.samples.length === 0) continue;
           if (stats.firstAudioMs === undefined) {
             stats.firstAudioMs = clock.now() - (firstTextAtMs ?? clock.now());
-            metrics.observe("tts_latency_ms__avg", stats.firstAudioMs);
+            provider = noteServedBy(stats, stream, metrics);
+            metrics.observe("tts_latency_ms__avg", stats.firstAudioMs, provider);
           }
           const ms = frameDurationMs(part.frame);
           stats.audioMs += ms;
-          metrics.add("tts_audio_duration_ms__total", ms);
+          metrics.add("tts_audio_duration_ms__total", ms, provider);
         }
         yield part;
       }
@@ -153,4 +161,13 @@ export function meteredTextStream(
     parts: run(),
     stats,
   };
+}
+
+/** Records which member of a fallback spoke (and counts a fallback); returns its provider. */
+function noteServedBy(stats: TtsCallStats, source: unknown, metrics: MetricsCollector): string | undefined {
+  const served = servedByOf(source);
+  if (served === undefined) return undefined;
+  stats.servedBy = served;
+  if (served.index > 0) metrics.add("tts_fallbacks__total", 1, served.provider);
+  return served.provider;
 }
