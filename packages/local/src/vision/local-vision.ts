@@ -216,9 +216,9 @@ export class Vision implements Processor {
   #release(): void {
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker !== undefined && worker.release() && shared === worker) {
-      // Kept for the next session: loading the models again costs seconds.
-    }
+    // The last user's release keeps the worker loaded for the next session: loading the
+    // models again costs seconds.
+    worker?.release();
   }
 }
 
