@@ -94,8 +94,9 @@ export function spawnAgent(
 export async function startServe(
   args: readonly string[] = [],
   env: Record<string, string> = {},
+  file: string = AGENT_FILE,
 ): Promise<AgentProcess & { url: string }> {
-  const agent = spawnAgent(["serve", "--port", "0", "--agents-log-level", "WARNING", ...args], env);
+  const agent = spawnAgent(["serve", "--port", "0", "--agents-log-level", "WARNING", ...args], env, file);
   const [, url] = await agent.waitFor(/listening on (http:\/\/\S+)/);
   await agent.waitFor(/callwright: ready/);
   return Object.assign(agent, { url: url! });
