@@ -118,6 +118,33 @@ describe("openai.LLM against a fake OpenAI server", () => {
     });
   });
 
+  it("sends a user's picture as an image_url data URL part, as vision models read it", async () => {
+    server.reply(textReply("A blue shirt."));
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 7, 8, 9]);
+    const parts = await collect(llm(), {
+      messages: [
+        {
+          role: "user",
+          content: "What colour is my shirt?",
+          images: [{ mediaType: "image/jpeg", data: jpeg }],
+        },
+      ],
+    });
+    expect(textOf(parts)).toBe("A blue shirt.");
+    expect(server.requests[0]?.body.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What colour is my shirt?" },
+          {
+            type: "image_url",
+            image_url: { url: `data:image/jpeg;base64,${Buffer.from(jpeg).toString("base64")}` },
+          },
+        ],
+      },
+    ]);
+  });
+
   it("sends the key and organization as headers when set", async () => {
     await server.close();
     server = await startFakeOpenAI({ apiKey: "sk-test" });
