@@ -15,7 +15,12 @@ import {
   textReply,
 } from "../fakes/gemini-server.js";
 import { type AgentProcess, spawnAgent, startServe } from "./helpers/control-plane-process.js";
-import { browserSkipReason, launchChromium, speechWav } from "./helpers/local-edge-harness.js";
+import {
+  browserSkipReason,
+  inboundAudioEnergy,
+  launchChromium,
+  speechWav,
+} from "./helpers/local-edge-harness.js";
 
 const FILE = "examples/cloud-voice/agent.ts";
 
@@ -83,10 +88,16 @@ function expectProvidersServedTheTurn(p: Providers): void {
   expect(spoken).toContain("quarter past ten");
 }
 
+/** The seed's per-session metrics, once the turn's TTS latency is in (it lands as the audio ends). */
 async function expectSeedMetrics(url: string, sessionId: string): Promise<void> {
-  const body = (await (await fetch(`${url}/sessions/${sessionId}/metrics`)).json()) as {
-    metrics: Record<string, number | null>;
-  };
+  const metrics = async () =>
+    (
+      (await (await fetch(`${url}/sessions/${sessionId}/metrics`)).json()) as {
+        metrics: Record<string, number | null>;
+      }
+    ).metrics;
+  await expect.poll(async () => (await metrics()).tts_latency_ms__avg ?? 0).toBeGreaterThan(0);
+  const body = { metrics: await metrics() };
   for (const name of [
     "stt_latency_ms__avg",
     "llm_time_to_first_token_ms__avg",
@@ -143,14 +154,6 @@ describe("the seed's agent (examples/cloud-voice) against Gemini, Deepgram and E
       .toBeGreaterThan(0.01);
     await expect.poll(() => providers.elevenlabs.connections.length, { timeout: 5000 }).toBeGreaterThan(0);
     expectProvidersServedTheTurn(providers);
-    await expect
-      .poll(async () => {
-        const r = await fetch(`${server.url}/sessions/${sessionId}/metrics`);
-        return (
-          ((await r.json()) as { metrics: Record<string, number | null> }).metrics.tts_latency_ms__avg ?? 0
-        );
-      })
-      .toBeGreaterThan(0);
     await expectSeedMetrics(server.url, sessionId);
   }, 90_000);
 
@@ -182,28 +185,11 @@ describe("the seed's agent (examples/cloud-voice) against Gemini, Deepgram and E
       const transcript = () => page.locator("#transcript").innerText();
       await expect.poll(transcript, { timeout: 20_000 }).toMatch(/What time is it\?/);
       await expect.poll(transcript, { timeout: 15_000 }).toMatch(/quarter past ten/);
-      const inboundEnergy = () =>
-        page.evaluate(async () => {
-          const pc = (window as unknown as { callwright: { pc: RTCPeerConnection } }).callwright.pc;
-          let energy = 0;
-          (await pc.getStats()).forEach((s: { type: string; kind?: string; totalAudioEnergy?: number }) => {
-            if (s.type === "inbound-rtp" && s.kind === "audio") energy += s.totalAudioEnergy ?? 0;
-          });
-          return energy;
-        });
-      await expect.poll(inboundEnergy, { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => inboundAudioEnergy(page), { timeout: 10_000 }).toBeGreaterThan(0);
       expectProvidersServedTheTurn(providers);
       const sessionId = await page.evaluate(
         () => (window as unknown as { callwright: { sessionId: string } }).callwright.sessionId,
       );
-      await expect
-        .poll(async () => {
-          const r = await fetch(`${server.url}/sessions/${sessionId}/metrics`);
-          return (
-            ((await r.json()) as { metrics: Record<string, number | null> }).metrics.tts_latency_ms__avg ?? 0
-          );
-        })
-        .toBeGreaterThan(0);
       await expectSeedMetrics(server.url, sessionId);
     },
     90_000,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CallHub, type CallHubOptions, Edge } from "@callwright/local";
 import { type AudioFrame, audioFrame, type EdgeConnection, silentLogger } from "callwright";
 import Fastify, { type FastifyInstance } from "fastify";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CALLWRIGHT_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -175,5 +175,17 @@ export function playFrames(connection: EdgeConnection, frames: AudioFrame[]): Pr
       else setTimeout(tick, Math.max(0, start + i * 20 - performance.now()));
     };
     tick();
+  });
+}
+
+/** The audio energy the page has received from the agent so far (WebRTC inbound-rtp stats). */
+export function inboundAudioEnergy(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const pc = (window as unknown as { callwright: { pc: RTCPeerConnection } }).callwright.pc;
+    let energy = 0;
+    (await pc.getStats()).forEach((s: { type: string; kind?: string; totalAudioEnergy?: number }) => {
+      if (s.type === "inbound-rtp" && s.kind === "audio") energy += s.totalAudioEnergy ?? 0;
+    });
+    return energy;
   });
 }
