@@ -3,6 +3,10 @@
 // has it) and the offline responder's reader; prints the share of questions whose intent came out
 // right, and the recognizer's word error rate against what was said. One line.
 //   npm run bench -- offline-agent
+// The STT is set up as the example agent sets it up with the offline responder: biased toward
+// local.offlineResponderPhrases() (OFFLINE_AGENT_BIAS_WEIGHT=0: the general model alone, as before
+// the bias existed). OFFLINE_AGENT_SET=tuning runs the tuning sentences instead (on kal16 and slt),
+// the only ones the bias weight was chosen on.
 // The sentences below are held out: none of them is in the recognizer's bias corpus
 // (packages/local/src/stt/bias-corpus.ts) or in the responder's tests, and nothing was tuned on them.
 
@@ -40,6 +44,22 @@ const HELD_OUT: readonly Question[] = [
   { text: "Which day is it today?", expect: "clock:day" },
 ];
 
+/** What the bias weight was chosen on: other sentences, two voices. */
+const TUNING: readonly Question[] = [
+  { text: "What's the date today?", expect: "clock:date" },
+  { text: "Tell me what time it is.", expect: "clock:time" },
+  { text: "What is seventeen times three?", expect: "arithmetic:51" },
+  { text: "What is eighty one divided by nine?", expect: "arithmetic:9" },
+  { text: "Which day of the week is it?", expect: "clock:day" },
+  { text: "What is fifty minus twelve?", expect: "arithmetic:38" },
+  { text: "Hello, how are you?", expect: "greeting" },
+  { text: "What time is it in Paris?", expect: "clock:time" },
+  { text: "How much is four plus eight?", expect: "arithmetic:12" },
+  { text: "What is today's date?", expect: "clock:date" },
+  { text: "Thank you very much.", expect: "thanks" },
+  { text: "Could you tell me the time?", expect: "clock:time" },
+];
+
 function label(intent: Intent): string {
   if (intent.kind === "clock") return `clock:${intent.want}`;
   if (intent.kind === "arithmetic") return `arithmetic:${intent.answer.value}`;
@@ -65,10 +85,18 @@ async function speak(text: string, voice: string, dir: string): Promise<Int16Arr
 const FRAME = 512;
 const silence = new Int16Array(16000 * 0.3);
 
+const tuning = process.env.OFFLINE_AGENT_SET === "tuning";
+const QUESTIONS = tuning ? TUNING : HELD_OUT;
+const biasWeight = Number(
+  process.env.OFFLINE_AGENT_BIAS_WEIGHT ?? local.defaultPocketsphinxSttOptions.biasWeight,
+);
+
 const dir = await mkdtemp(join(tmpdir(), "callwright-offline-agent-"));
 try {
-  const list = await voices();
-  const stt = new local.STT();
+  const list = tuning ? ["kal16", "slt"] : await voices();
+  const stt = new local.STT(
+    biasWeight > 0 ? { biasPhrases: local.offlineResponderPhrases(), biasWeight } : { biasPhrases: [] },
+  );
   await stt.warmup();
   let right = 0;
   let total = 0;
@@ -81,7 +109,7 @@ try {
     const done = (async () => {
       for await (const part of stream) parts.push(part);
     })();
-    for (const q of HELD_OUT) {
+    for (const q of QUESTIONS) {
       const samples = await speak(q.text, voice, dir);
       for (const pad of [silence, samples, silence]) {
         for (let i = 0; i < pad.length; i += FRAME)
@@ -92,7 +120,7 @@ try {
     stream.end();
     await done;
     const finals = parts.flatMap((p) => (p.type === "final" ? [p.text] : []));
-    HELD_OUT.forEach((q, i) => {
+    QUESTIONS.forEach((q, i) => {
       const heard = finals[i] ?? "";
       const got = label(interpret(heard));
       total += 1;
@@ -108,7 +136,8 @@ try {
   console.log(
     `offline-agent: intents right ${right}/${total} (${((100 * right) / total).toFixed(1)} %), ` +
       `WER ${((100 * errors) / words).toFixed(1)} % ` +
-      `(${HELD_OUT.length} held-out questions × ${list.length} flite voices: ${list.join(", ")})`,
+      `(${QUESTIONS.length} ${tuning ? "tuning" : "held-out"} questions × ${list.length} flite voices: ${list.join(", ")}; ` +
+      `${biasWeight > 0 ? `biased toward the responder's phrases, weight ${biasWeight}` : "general model only"})`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
