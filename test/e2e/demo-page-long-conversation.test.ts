@@ -85,7 +85,7 @@ describe.skipIf(skip !== undefined)("the demo page through a long conversation",
 
   beforeAll(async () => {
     server = await startServe();
-    browser = await launchChromium(questionsWav(QUESTIONS, { pauseS: 3 }));
+    browser = await launchChromium(questionsWav(QUESTIONS, { pauseS: 5 }));
   });
 
   afterAll(async () => {
@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)("the demo page through a long conversation",
 
     // Twelve answers (the microphone's file loops, so a misheard question is followed by more).
     await expect
-      .poll(async () => (await layout(page)).agentBubbles, { timeout: 100_000, interval: 1000 })
+      .poll(async () => (await layout(page)).agentBubbles, { timeout: 125_000, interval: 1000 })
       .toBeGreaterThanOrEqual(12);
     // The latency panel has a figure, and the page followed the conversation down.
     await expect
@@ -170,5 +170,5 @@ describe.skipIf(skip !== undefined)("the demo page through a long conversation",
       before,
     );
     expectInView(await layout(page));
-  }, 170_000);
+  }, 200_000);
 });
