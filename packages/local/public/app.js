@@ -214,6 +214,10 @@ ui.transcript.addEventListener("scroll", () => {
   followTranscript = nearBottom();
   ui.jump.hidden = followTranscript;
 });
+// The window changed size (a phone turned, a laptop's window resized): stay at the newest message.
+new ResizeObserver(() => {
+  if (followTranscript) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}).observe(ui.transcript);
 ui.jump.addEventListener("click", () => {
   followTranscript = true;
   scrollTranscript();
