@@ -43,7 +43,7 @@ function setVariables(env: NodeJS.ProcessEnv, names: readonly string[]): string[
 }
 
 /** Speech recognition: a server speaking OpenAI's audio API when asked for, else pocketsphinx. */
-function chooseStt(env: NodeJS.ProcessEnv): { stt: SttModel; why: string } {
+function chooseStt(env: NodeJS.ProcessEnv, llm: LlmModel): { stt: SttModel; why: string } {
   const asked = setVariables(env, ["OPENAI_STT_BASE_URL", "OPENAI_STT_MODEL"]);
   if (asked.length > 0) {
     const stt = new openai.STT();
@@ -53,7 +53,10 @@ function chooseStt(env: NodeJS.ProcessEnv): { stt: SttModel; why: string } {
     };
   }
   return {
-    stt: new local.STT(),
+    // With the offline responder, the recognizer leans toward the questions it understands.
+    stt: new local.STT(
+      llm instanceof local.OfflineLLM ? { biasPhrases: local.offlineResponderPhrases() } : {},
+    ),
     why: "pocketsphinx on this machine (set OPENAI_STT_BASE_URL for a whisper server such as speaches, or OPENAI_STT_MODEL=gpt-4o-mini-transcribe with OPENAI_API_KEY for OpenAI's)",
   };
 }
@@ -78,7 +81,7 @@ let announced = false;
 
 async function createAgent(): Promise<Agent> {
   const { llm, why } = chooseLlm(process.env);
-  const { stt, why: sttWhy } = chooseStt(process.env);
+  const { stt, why: sttWhy } = chooseStt(process.env, llm);
   const { tts, why: ttsWhy } = chooseTts(process.env);
   if (!announced) {
     announced = true;

@@ -18,6 +18,7 @@ const ui = {
   agentLevel: $("agent-level"),
   transcript: $("transcript"),
   empty: $("transcript-empty"),
+  jump: $("jump"),
   latency: $("latency"),
   latTotal: $("lat-total"),
   callId: $("call-id"),
@@ -172,7 +173,67 @@ let stopAgentMeter = () => {};
 
 // ---------------------------------------------------------------- transcript
 
-const bubbles = new Map();
+// Bubbles by speaker and turn, for the current connection only: turn ids start again at 1 in
+// every session, so a new session starts a new map (and a divider under the old messages).
+let bubbles = new Map();
+let conversations = 0;
+
+/** Called when a connection starts: the next messages go below a divider, in fresh bubbles. */
+function newConversation() {
+  finishConversation();
+  bubbles = new Map();
+  conversations += 1;
+  if (conversations === 1) return;
+  const divider = document.createElement("li");
+  divider.className = "divider";
+  divider.textContent = `New conversation · ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`;
+  ui.transcript.append(divider);
+  followTranscript = true;
+  scrollTranscript();
+}
+
+/** The session ended: nothing is still being said, so no bubble stays in its interim style. */
+function finishConversation() {
+  for (const item of bubbles.values()) item.classList.remove("interim");
+}
+
+// The transcript follows the newest message unless the user scrolled up to read.
+let followTranscript = true;
+
+function nearBottom() {
+  const t = ui.transcript;
+  return t.scrollHeight - t.scrollTop - t.clientHeight < 48;
+}
+
+function scrollTranscript() {
+  if (followTranscript) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  ui.jump.hidden = followTranscript || nearBottom();
+}
+
+ui.transcript.addEventListener("scroll", () => {
+  followTranscript = nearBottom();
+  ui.jump.hidden = followTranscript;
+});
+// The window changed size (a phone turned, a laptop's window resized): stay at the newest message.
+new ResizeObserver(() => {
+  if (followTranscript) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}).observe(ui.transcript);
+ui.jump.addEventListener("click", () => {
+  followTranscript = true;
+  scrollTranscript();
+});
+
+/** An interrupted answer: what was played, then the rest of what was generated, struck through. */
+function showInterrupted(text, heard, generated) {
+  const rest = generated.startsWith(heard) ? generated.slice(heard.length) : "";
+  const mark = document.createElement("span");
+  mark.className = "cut-mark";
+  mark.textContent = " ✂ interrupted";
+  const unheard = document.createElement("span");
+  unheard.className = "unheard";
+  unheard.textContent = rest;
+  text.replaceChildren(document.createTextNode(heard), unheard, mark);
+}
 
 function addTranscript(event) {
   ui.empty.hidden = true;
@@ -195,9 +256,12 @@ function addTranscript(event) {
     ui.transcript.append(item);
     bubbles.set(key, item);
   }
-  item.querySelector("p").textContent = event.text;
+  const text = item.querySelector("p");
+  if (event.interrupted === true) showInterrupted(text, event.text, text.textContent);
+  else text.textContent = event.text;
   item.classList.toggle("interim", !event.final);
-  ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  item.classList.toggle("interrupted", event.interrupted === true);
+  scrollTranscript();
 }
 
 /** A line from the system (an error the agent reported), between the messages. */
@@ -207,7 +271,7 @@ function addNotice(text) {
   item.className = "notice";
   item.textContent = text;
   ui.transcript.append(item);
-  ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  scrollTranscript();
 }
 
 // ---------------------------------------------------------------- latency
@@ -450,6 +514,7 @@ async function start() {
   state.running = true;
   showError("");
   setConnection("starting");
+  newConversation();
   try {
     const processing = params.get("audio_processing") !== "0";
     state.stream = await navigator.mediaDevices.getUserMedia({
@@ -525,6 +590,7 @@ function teardown({ leave }) {
   ui.mic.style.width = "0";
   ui.agentLevel.style.width = "0";
   ui.ring.style.setProperty("--level", "0");
+  finishConversation();
   if (state.ownsSession) {
     // A fresh start makes a fresh session and call.
     state.callId = params.get("call_id") || undefined;

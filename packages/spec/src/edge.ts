@@ -55,6 +55,11 @@ export type AgentUiEvent =
       text: string;
       final: boolean;
       turnId: number;
+      /**
+       * On the agent's final transcript only: the user interrupted it, and `text` is what had been
+       * played when it stopped (the interims before it held what was generated).
+       */
+      interrupted?: boolean;
     }
   | { type: "agent_state"; state: AgentState }
   | ({ type: "turn_metrics" } & TurnBreakdown)

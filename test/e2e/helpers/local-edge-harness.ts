@@ -45,10 +45,11 @@ export function speechWav(text: string, name: string, silenceS = 1): string {
 
 /**
  * The microphone: a 48 kHz WAV of flite speaking each question, 1.5 s of silence before the first
- * (the page is still connecting when Chromium starts reading the file) and 4 s after each, room
- * for the answer. Chromium loops the file.
+ * (the page is still connecting when Chromium starts reading the file) and `pauseS` (default 4 s)
+ * after each, room for the answer. Chromium loops the file.
  */
-export function questionsWav(questions: readonly string[]): string {
+export function questionsWav(questions: readonly string[], options: { pauseS?: number } = {}): string {
+  const pauseS = options.pauseS ?? 4;
   const dir = mkdtempSync(join(tmpdir(), "callwright-spoken-"));
   const parts = questions.map((text, i) => {
     const raw = join(dir, `q${i}.wav`);
@@ -65,7 +66,7 @@ export function questionsWav(questions: readonly string[]): string {
       padded,
       "pad",
       i === 0 ? "1.5" : "0",
-      "4",
+      String(pauseS),
     ]);
     return padded;
   });

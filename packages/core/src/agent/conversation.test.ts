@@ -223,12 +223,16 @@ describe("barge-in", () => {
     );
     expect(Math.abs(cut.text.length - heardMs / 10)).toBeLessThan(12);
     expect(agent.history.at(-1)).toEqual({ role: "assistant", content: cut.text, interrupted: true });
+    // The page is told the answer was cut, so it can show where.
+    expect(cut.interrupted).toBe(true);
     expect(agent.state).toBe("user_speaking");
 
     // The user finishes; the LLM sees the cut reply, then the new words.
     const next = replyDone(agent);
     conn.feedAudio("alice", silence({ durationMs: 700, sampleRateHz: RATE }));
-    expect((await next).text).toBe("Sure, go ahead.");
+    const finished = await next;
+    expect(finished.text).toBe("Sure, go ahead.");
+    expect(finished.interrupted).toBeUndefined();
     expect(llm.requests[1]!.messages.slice(-2)).toEqual([
       { role: "assistant", content: cut.text, interrupted: true },
       { role: "user", content: "wait a second", participantId: "alice" },

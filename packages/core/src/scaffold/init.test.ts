@@ -41,7 +41,7 @@ describe("init", () => {
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(["tsx", "vitest", "typescript"]));
 
     const agent = await readFile(join(result.dir, "agent.ts"), "utf8");
-    for (const part of ["new local.Edge()", "new local.STT()", "new local.TTS()", "new local.VAD()"]) {
+    for (const part of ["new local.Edge()", "new local.STT(", "new local.TTS()", "new local.VAD()"]) {
       expect(agent).toContain(part);
     }
     expect(agent).toContain("new local.OfflineLLM()");

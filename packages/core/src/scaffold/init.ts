@@ -90,6 +90,8 @@ function packageJson(name: string, version: string): string {
       "@callwright/openai": range,
       callwright: range,
     },
+    // onnxruntime-node's install script fetches CUDA libraries the CPU-only VAD never uses.
+    allowScripts: { "onnxruntime-node": false },
     devDependencies: {
       "@types/node": "^20.19.0",
       tsx: "^4.20.0",

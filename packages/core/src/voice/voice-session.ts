@@ -320,7 +320,7 @@ export class VoiceSession {
   #replyDone(reply: Reply, outcome: ReplyOutcome): void {
     // The final transcript of what was said (nothing, for a reply cut before it spoke).
     if (outcome.text.length > 0 || reply.firstAudioAtMs !== undefined) {
-      this.#agentTranscript(reply, outcome.text, true);
+      this.#agentTranscript(reply, outcome.text, true, outcome.cancelReason === "interrupted");
     }
     const turn = this.#answers.get(reply);
     this.#answers.delete(reply);
@@ -342,9 +342,16 @@ export class VoiceSession {
 
   // ---- records ----
 
-  #agentTranscript(reply: Reply, text: string, final: boolean): void {
+  #agentTranscript(reply: Reply, text: string, final: boolean, interrupted = false): void {
     const turnId = this.#answers.get(reply)?.id ?? Math.max(0, this.#turns.nextTurnId - 1);
-    this.#record({ type: "transcript", role: "agent", text, final, turnId });
+    this.#record({
+      type: "transcript",
+      role: "agent",
+      text,
+      final,
+      turnId,
+      ...(interrupted ? { interrupted } : {}),
+    });
   }
 
   #record(event: TranscriptEvent): void {

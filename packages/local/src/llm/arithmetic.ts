@@ -57,8 +57,25 @@ const VERBS: readonly { words: readonly string[]; joins: readonly string[]; op: 
   { words: ["divide"], joins: ["by"], op: "/", swap: false },
 ];
 
-/** Words a recognizer writes for a digit right after an operator: "two plus for". */
-const HOMOPHONES: Readonly<Record<string, number>> = { for: 4, to: 2, too: 2, won: 1, ate: 8 };
+/**
+ * Words a recognizer writes for a digit right after an operator: "two plus for", "nine plus
+ * sex", "forty divided by a" (pocketsphinx hears a lone "eight" as "a", "it" or "age").
+ */
+const HOMOPHONES: Readonly<Record<string, number>> = {
+  for: 4,
+  to: 2,
+  too: 2,
+  won: 1,
+  ate: 8,
+  a: 8,
+  age: 8,
+  it: 8,
+  sex: 6,
+  sax: 6,
+  tree: 3,
+  free: 3,
+  fine: 9,
+};
 
 /**
  * Finds a calculation in `text` and answers it; undefined when there is none (a lone number is

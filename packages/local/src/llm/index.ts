@@ -9,3 +9,4 @@ export {
   defaultCurrentTimeToolOptions,
 } from "./clock-tool.js";
 export { defaultOfflineLLMOptions, OfflineLLM, type OfflineLLMOptions } from "./offline-llm.js";
+export { offlineResponderPhrases } from "./phrases.js";

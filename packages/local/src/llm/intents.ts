@@ -65,9 +65,11 @@ const CAPABILITIES = /\bwhat (can|do) you do\b|\bwhat are you able to\b|\bwhat c
 const IDENTITY =
   /\b(who|what) are you\b|\bwhats your name\b|\bwhat is your name\b|\bare you (a |an |)(real|human|person|robot|bot|ai|machine|language model|chatbot)\b|\bintroduce yourself\b|\btell me about yourself\b/;
 const TIME =
-  /\bwhat time\b|\bthe time\b|\btime is it\b|\bcurrent time\b|\btime now\b|\bwhats the time\b|\btell me the time\b/;
-const DAY = /\bwhat day\b|\bwhich day\b|\bday of the week\b|\bday is it\b|\bday is today\b/;
-const DATE = /\bdate\b|\bwhat year\b|\bwhat month\b|\btodays\b|\bwhat is today\b|\bwhats today\b/;
+  /\bwhat time\b|\bthe time\b|\btime is it\b|\bcurrent time\b|\btime now\b|\bwhats the time\b|\b(tell|give) me (the |that |what |)time\b|\btime (please|right now)\b|\b(have|got) the time\b|\bwhat hour\b|\bthe clock say\b/;
+const DAY =
+  /\bwhat day\b|\bwhich day\b|\bday of the week\b|\bday is it\b|\bday is today\b|\bweekday\b|\bwhat is the day\b|\bwhats the day\b|\bthe day today\b/;
+const DATE =
+  /\bdate\b|\bwhat year\b|\bwhat month\b|\btodays\b|\bwhat is today\b|\bwhats today\b|\bday of the month\b|\bday to day\b/;
 const PEOPLE =
   /\bhow many (people|persons|faces|of us)\b|\b(is|are) (there )?(anyone|anybody|someone|somebody) (there|here|with me)\b|\bcan you see (me|us)\b|\bdo you see (me|us)\b/;
 const COLOUR = /\b(what|which) colou?r\b|\bcolou?r (is|of) my\b/;
@@ -99,7 +101,8 @@ export function interpret(text: string): Intent {
 }
 
 function clockIntent(said: string): Intent | undefined {
-  const want = TIME.test(said) ? "time" : DAY.test(said) ? "day" : DATE.test(said) ? "date" : undefined;
+  // "date" and "day of the month" win over "day": "what day is the date" asks for a date.
+  const want = TIME.test(said) ? "time" : DATE.test(said) ? "date" : DAY.test(said) ? "day" : undefined;
   if (want === undefined) return undefined;
   const where = /\bin ([a-z ]+?)(?: right now| now| today| please)?$/.exec(said)?.[1];
   if (where === undefined) return { kind: "clock", want };

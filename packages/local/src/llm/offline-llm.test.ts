@@ -8,7 +8,7 @@ import {
 } from "callwright";
 import { describe, expect, it } from "vitest";
 import { createCurrentTimeTool, currentTimeTool } from "./clock-tool.js";
-import { OfflineLLM } from "./offline-llm.js";
+import { maskProfanity, OfflineLLM } from "./offline-llm.js";
 
 const TUESDAY_15_04_UTC = new Date("2024-03-05T15:04:00Z");
 const clock = createCurrentTimeTool({ now: () => TUESDAY_15_04_UTC, defaultTimeZone: "UTC" });
@@ -172,10 +172,10 @@ describe("OfflineLLM", () => {
     expect(await reply("what is ten divided by zero")).toMatch(/can't divide by zero/);
   });
 
-  it("says what it heard otherwise, and how to plug in a real model (once)", async () => {
+  it("answers what it does not understand in one short sentence, with the real-model hint once", async () => {
     const text = await reply("Tell me a story about dragons.");
     expect(text).toBe(
-      "I heard: Tell me a story about dragons. I'm an offline responder, so I can greet you, tell the time and date, and do simple arithmetic. To talk to a real model, set the OpenAI base URL to Ollama, llama.cpp's server or any OpenAI-compatible server, or set an OpenAI API key, and restart.",
+      'I heard "Tell me a story about dragons", but I only know the time, the date and simple sums. To talk about anything else, plug in a real model: say "help" to hear how.',
     );
     const later = await collect(new OfflineLLM(), {
       messages: [
@@ -184,9 +184,12 @@ describe("OfflineLLM", () => {
         { role: "user", content: "sing a song" },
       ],
     });
-    expect(textOf(later)).toBe(
-      "I heard: sing a song. I'm an offline responder: I can greet you, tell the time and date, and do simple arithmetic.",
-    );
+    expect(textOf(later)).toBe('I heard "sing a song", but I only know the time, the date and simple sums.');
+  });
+
+  it("masks profanity when it says back what it heard", async () => {
+    expect(await reply("what is sex and shit")).toMatch(/^I heard "what is s\*\* and s\*\*\*", but/);
+    expect(maskProfanity("Fucking Sussex sextant")).toBe("F****** Sussex sextant");
   });
 
   it("tells the user how to plug in a real model when asked", async () => {

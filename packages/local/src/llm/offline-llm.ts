@@ -19,6 +19,8 @@ export const defaultOfflineLLMOptions = {
 const REAL_MODEL_HINT =
   "To talk to a real model, set the OpenAI base URL to Ollama, llama.cpp's server or any OpenAI-compatible server, or set an OpenAI API key, and restart.";
 const CAN_DO = "I can greet you, tell the time and date, and do simple arithmetic.";
+/** Said after the first reply that did not understand, once per conversation. */
+const HINT_ONCE = 'To talk about anything else, plug in a real model: say "help" to hear how.';
 
 /**
  * `new local.OfflineLLM()`: replies word by word, then `usage` (estimated: about four
@@ -111,13 +113,28 @@ export class OfflineLLM implements LlmModel {
       case "goodbye":
         return "Goodbye!";
       case "unknown": {
-        const heard = turn.user.trim().replace(/[.?!\s]+$/, "");
-        const hintGiven = messages.some((m) => m.role === "assistant" && m.content.includes(REAL_MODEL_HINT));
-        if (hintGiven) return `I heard: ${heard}. I'm an offline responder: ${CAN_DO}`;
-        return `I heard: ${heard}. I'm an offline responder, so ${CAN_DO} ${REAL_MODEL_HINT}`;
+        // One short sentence; the way to a real model once per conversation, not every time.
+        const heard = maskProfanity(turn.user.trim().replace(/[.?!\s]+$/, ""));
+        const answer = `I heard "${heard}", but I only know the time, the date and simple sums.`;
+        const hintGiven = messages.some(
+          (m) =>
+            m.role === "assistant" && (m.content.includes(HINT_ONCE) || m.content.includes(REAL_MODEL_HINT)),
+        );
+        return hintGiven ? answer : `${answer} ${HINT_ONCE}`;
       }
     }
   }
+}
+
+/**
+ * Words a recognizer's mistakes turn into ("what is nine plus sex"), masked when the responder
+ * says back what it heard: the first letter, then one star per letter ("sex" → "s**").
+ */
+const PROFANITY =
+  /\b(sex|sexy|fuck\w*|shit\w*|bitch\w*|cunt\w*|dick|dicks|cock|cocks|pussy|asshole\w*|bastard\w*|slut\w*|whore\w*|porn\w*|piss\w*|wank\w*|twat\w*|nigg\w*|fag|fags|faggot\w*|rape\w*|crap|damn)\b/gi;
+
+export function maskProfanity(text: string): string {
+  return text.replace(PROFANITY, (word) => word.charAt(0) + "*".repeat(word.length - 1));
 }
 
 /** The note local.Vision adds before the user's words (docs/vision.md), if any. */

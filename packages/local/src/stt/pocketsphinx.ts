@@ -3,6 +3,7 @@
 import { access, constants } from "node:fs/promises";
 import { CallwrightError } from "callwright";
 import type koffiModule from "koffi";
+import { writeBiasModel } from "./bias-model.js";
 import type { Decoder, DecoderAdaptation } from "./decoder.js";
 
 type Koffi = typeof koffiModule;
@@ -22,6 +23,10 @@ export interface PocketsphinxConfig {
   fwdflat: boolean;
   bestpath: boolean;
   extraArgs: readonly string[];
+  /** Phrases to lean toward: a trigram model of them is interpolated with the general one. */
+  biasPhrases: readonly string[];
+  /** The phrases' model's share of the interpolation (0–1). */
+  biasWeight: number;
 }
 
 interface Library {
@@ -38,6 +43,13 @@ interface Library {
   getFeat: Fn;
   cmnLiveGet: Fn;
   cmnLiveSet: Fn;
+  getConfig: Fn;
+  getLogmath: Fn;
+  ngramRead: Fn;
+  ngramSetInit: Fn;
+  ngramFree: Fn;
+  setLm: Fn;
+  setSearch: Fn;
   featType: koffiModule.IKoffiCType;
   cmnType: koffiModule.IKoffiCType;
 }
@@ -89,6 +101,16 @@ async function bind(config: PocketsphinxConfig): Promise<Library> {
     getFeat: ps.func("void *ps_get_feat(void *ps)"),
     cmnLiveGet: sb.func("void cmn_live_get(void *cmn, _Out_ float *vec)"),
     cmnLiveSet: sb.func("void cmn_live_set(void *cmn, const float *vec)"),
+    getConfig: ps.func("void *ps_get_config(void *ps)"),
+    getLogmath: ps.func("void *ps_get_logmath(void *ps)"),
+    // NGRAM_AUTO (0): ARPA or binary, by content.
+    ngramRead: sb.func("void *ngram_model_read(void *config, const char *path, int type, void *lmath)"),
+    ngramSetInit: sb.func(
+      "void *ngram_model_set_init(void *config, void **models, const char **names, const float *weights, int n)",
+    ),
+    ngramFree: sb.func("int ngram_model_free(void *model)"),
+    setLm: ps.func("int ps_set_lm(void *ps, const char *name, void *lm)"),
+    setSearch: ps.func("int ps_set_search(void *ps, const char *name)"),
     // The head of sphinxbase's public `feat_t` and `cmn_t` (feat.h, cmn.h), up to the fields we read.
     featType: koffi.struct({
       refcount: "int",
@@ -149,11 +171,12 @@ export async function checkModelFiles(config: PocketsphinxConfig): Promise<void>
 export async function createPocketsphinxDecoder(config: PocketsphinxConfig): Promise<PocketsphinxDecoder> {
   await checkModelFiles(config);
   const lib = await loadLibrary(config);
+  const biased = config.biasPhrases.length > 0 && config.biasWeight > 0;
   const argv = [
     "-hmm",
     config.acousticModelPath,
-    "-lm",
-    config.languageModelPath,
+    // Biased: the language model is set after init, as an interpolated pair (loaded once).
+    ...(biased ? [] : ["-lm", config.languageModelPath]),
     "-dict",
     config.dictionaryPath,
     "-fwdflat",
@@ -179,7 +202,57 @@ export async function createPocketsphinxDecoder(config: PocketsphinxConfig): Pro
       { code: "stt_model_missing", fault: "user" },
     );
   }
+  if (biased) {
+    try {
+      await useBiasedModel(lib, ps, config);
+    } catch (error) {
+      lib.free(ps);
+      throw error;
+    }
+  }
   return new PocketsphinxDecoder(lib, ps);
+}
+
+const biasModels = new Map<string, Promise<string>>();
+
+/** The general model and the phrases' model, interpolated, as the decoder's search. */
+async function useBiasedModel(lib: Library, ps: Pointer, config: PocketsphinxConfig): Promise<void> {
+  const key = JSON.stringify([config.dictionaryPath, config.biasPhrases]);
+  let path = biasModels.get(key);
+  if (path === undefined) {
+    path = writeBiasModel(config.biasPhrases, config.dictionaryPath);
+    biasModels.set(key, path);
+    path.catch(() => biasModels.delete(key));
+  }
+  const biasPath = await path;
+  const cmdLn = lib.getConfig(ps) as Pointer;
+  const lmath = lib.getLogmath(ps) as Pointer;
+  const general = await callAsync<Pointer>(lib.ngramRead, cmdLn, config.languageModelPath, 0, lmath);
+  if (general === null) {
+    throw new CallwrightError(
+      `pocketsphinx STT: cannot read the language model ${config.languageModelPath}. Install the English model with: ${pocketsphinxInstallHint}`,
+      { code: "stt_model_missing", fault: "user" },
+    );
+  }
+  const phrases = await callAsync<Pointer>(lib.ngramRead, cmdLn, biasPath, 0, lmath);
+  if (phrases === null) {
+    lib.ngramFree(general);
+    throw new Error(`pocketsphinx STT: cannot read the bias model ${biasPath}`);
+  }
+  const weights = new Float32Array([1 - config.biasWeight, config.biasWeight]);
+  // The set owns both models from here on.
+  const set = lib.ngramSetInit(cmdLn, [general, phrases], ["general", "phrases"], weights, 2) as Pointer;
+  if (set === null) {
+    lib.ngramFree(general);
+    lib.ngramFree(phrases);
+    throw new Error("pocketsphinx STT: cannot interpolate the bias model with the general one");
+  }
+  // ps_set_lm keeps its own reference to the set.
+  const added = lib.setLm(ps, "callwright", set) as number;
+  lib.ngramFree(set);
+  if (added < 0 || (lib.setSearch(ps, "callwright") as number) < 0) {
+    throw new Error("pocketsphinx STT: cannot search with the biased language model");
+  }
 }
 
 export class PocketsphinxDecoder implements Decoder {

@@ -42,6 +42,15 @@ export interface PocketsphinxSttOptions {
    * word errors on the same set, for ≈5–15 ms. Default true.
    */
   bestpath: boolean;
+  /**
+   * Phrases the recognizer should lean toward, e.g. `local.offlineResponderPhrases()` (the
+   * questions the offline responder understands). A trigram model of them (every word must be in
+   * the dictionary; phrases with other words are left out) is interpolated with the general
+   * English model, so other speech is still heard. Default none: the general model alone.
+   */
+  biasPhrases: readonly string[];
+  /** The phrases' model's share of the interpolation, 0–1. Default 0.3. */
+  biasWeight: number;
   /** More pocketsphinx arguments, e.g. `["-beam", "1e-60"]`. Default none. */
   extraArgs: readonly string[];
   /** Yield `interim` hypotheses while the user speaks. Default true. */
@@ -60,6 +69,8 @@ export const defaultPocketsphinxSttOptions = {
   fwdflat: false,
   bestpath: true,
   extraArgs: [],
+  biasPhrases: [],
+  biasWeight: 0.3,
   interimResults: true,
   interimIntervalMs: 300,
 } as const satisfies PocketsphinxSttOptions;

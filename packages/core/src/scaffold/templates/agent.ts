@@ -29,12 +29,16 @@ function createLLM() {
 }
 
 async function createAgent(): Promise<Agent> {
+  const llm = createLLM();
   return new Agent({
     edge: new local.Edge(),
     agentUser: new User({ name: "Assistant", id: "agent" }),
     instructions,
-    llm: createLLM(),
-    stt: new local.STT(),
+    llm,
+    // With the offline responder, the recognizer leans toward the questions it understands.
+    stt: new local.STT(
+      llm instanceof local.OfflineLLM ? { biasPhrases: local.offlineResponderPhrases() } : {},
+    ),
     tts: new local.TTS(),
     vad: new local.VAD(),
     tools,
