@@ -152,7 +152,13 @@ describe("422 validation, FastAPI's shape", () => {
   it("unknown fields are ignored, as pydantic ignores them", async () => {
     const res = await post({ call_id: "c", call_type: "default", colour: "blue", nested: { a: 1 } });
     expect(res.statusCode).toBe(201);
-    expect(Object.keys(res.json()).sort()).toEqual(["call_id", "session_id", "session_started_at"]);
+    expect(Object.keys(res.json()).sort()).toEqual([
+      "call_id",
+      "join_token",
+      "join_token_expires_at",
+      "session_id",
+      "session_started_at",
+    ]);
   });
 });
 
