@@ -44,12 +44,14 @@ function bool(env: Env, name: string): boolean | undefined {
   throw new ConfigError(`invalid ${name}='${raw}': expected true or false`);
 }
 
-function positiveMs(env: Env, name: string): number | undefined {
+function positiveMs(env: Env, name: string, rule = { allowZero: false }): number | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return undefined;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`invalid ${name}='${raw}': expected a whole number of milliseconds > 0`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || (value === 0 && !rule.allowZero)) {
+    throw new ConfigError(
+      `invalid ${name}='${raw}': expected a whole number of milliseconds ${rule.allowZero ? ">= 0" : "> 0"}`,
+    );
   }
   return value;
 }
@@ -59,7 +61,7 @@ function positiveMs(env: Env, name: string): number | undefined {
  * `CORS_ALLOW_ORIGINS`, `CORS_ALLOW_METHODS`, `CORS_ALLOW_HEADERS` (JSON arrays or
  * comma-separated lists), `CORS_ALLOW_CREDENTIALS` and `CALLWRIGHT_REQUIRE_JOIN_TOKEN`
  * (true/false, 1/0, yes/no, on/off), `CALLWRIGHT_JOIN_TOKEN_SECRET` and
- * `CALLWRIGHT_JOIN_TOKEN_TTL_MS`.
+ * `CALLWRIGHT_JOIN_TOKEN_TTL_MS`, `CALLWRIGHT_REQUEST_TIMEOUT_MS` and `CALLWRIGHT_HEADERS_TIMEOUT_MS`.
  * Only variables that are set appear. The Runner applies them under the options given in code.
  *
  * @throws ConfigError naming the variable when a value is malformed.
@@ -85,5 +87,9 @@ export function serveOptionsFromEnv(env: Env = process.env): Partial<ServeOption
   }
   const ttlMs = positiveMs(env, "CALLWRIGHT_JOIN_TOKEN_TTL_MS");
   if (ttlMs !== undefined) out.joinTokenTtlMs = ttlMs;
+  const requestTimeoutMs = positiveMs(env, "CALLWRIGHT_REQUEST_TIMEOUT_MS", { allowZero: true });
+  if (requestTimeoutMs !== undefined) out.requestTimeoutMs = requestTimeoutMs;
+  const headersTimeoutMs = positiveMs(env, "CALLWRIGHT_HEADERS_TIMEOUT_MS");
+  if (headersTimeoutMs !== undefined) out.headersTimeoutMs = headersTimeoutMs;
   return out;
 }

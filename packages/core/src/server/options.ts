@@ -83,6 +83,18 @@ export interface ServeOptions {
    */
   corsAllowCredentials?: boolean;
   /**
+   * How long a client has to send a whole request (headers and body), in ms; a stalled one is
+   * answered 408 `{"detail": ...}` and its connection closed (checked about every second).
+   * 0 = no limit. Default 30 000 (30 s). Env: `CALLWRIGHT_REQUEST_TIMEOUT_MS`. Not applied
+   * with `app` (set your instance's `requestTimeout`).
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long a client has to send a request's headers, in ms (at most `requestTimeoutMs`).
+   * Default 10 000 (10 s). Env: `CALLWRIGHT_HEADERS_TIMEOUT_MS`. Not applied with `app`.
+   */
+  headersTimeoutMs?: number;
+  /**
    * Your own Fastify instance: the session routes are registered on it as an encapsulated
    * plugin (the permissions still guard them; the launcher starts and stops with the app), and
    * nothing global is applied: no CORS, no error or not-found handler, no logger, no OpenAPI.
@@ -99,6 +111,8 @@ export const defaultServeOptions = {
   canScrapeMetrics: allowAll,
   canJoinCall: allowAll,
   joinTokenTtlMs: 3_600_000,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
   prometheus: true,
   telemetry: {},
   corsAllowOrigins: ["*"],
@@ -133,6 +147,12 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
   const ttlMs = merged.joinTokenTtlMs;
   if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
     throw new TypeError(`serveOptions.joinTokenTtlMs must be a number of milliseconds > 0 (got ${ttlMs})`);
+  }
+  for (const name of ["requestTimeoutMs", "headersTimeoutMs"] as const) {
+    const value = merged[name];
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw new TypeError(`serveOptions.${name} must be a number of milliseconds >= 0 (got ${value})`);
+    }
   }
   const requireJoinToken =
     merged.requireJoinToken ?? SESSION_PERMISSIONS.some((name) => merged[name] !== allowAll);

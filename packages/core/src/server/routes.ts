@@ -12,7 +12,7 @@ import type { AgentLauncher } from "../launcher/launcher.js";
 import type { SessionInfo } from "../launcher/types.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../observability/prometheus.js";
 import { attachTelemetry } from "../observability/telemetry.js";
-import { answerFor, NOT_READY_DETAIL } from "./errors.js";
+import { answerFor, logAnswer, NOT_READY_DETAIL } from "./errors.js";
 import { checkJoinToken, JOIN_TOKEN_HEADER, joinTokenOf, mintJoinToken } from "./join-token.js";
 import {
   allowAll,
@@ -142,7 +142,7 @@ async function sessionApi(
   );
   app.setErrorHandler((error, request, reply) => {
     const answer = answerFor(error, BODY_LIMIT_BYTES);
-    if (answer.log) request.log.error({ err: error }, "request failed");
+    logAnswer(request.log, error, answer);
     if (answer.headers !== undefined) reply.headers(answer.headers);
     return reply.code(answer.statusCode).send({ detail: answer.detail });
   });
