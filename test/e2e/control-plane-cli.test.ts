@@ -193,6 +193,8 @@ describe("run", () => {
       ),
     );
     await p.waitFor(/joining call audio\/demo-call \(session [0-9a-f-]{36}\)/);
+    // The page URL carries a join token for the call, so it works on a guarded server too.
+    await p.waitFor(/callwright: open http:\/\/127\.0\.0\.1:\d+\/\?call_id=demo-call&token=[\w.%-]+/);
     expect(await p.exited).toBe(0);
     expect(p.stdout()).toContain("session ended (idle)");
   });

@@ -31,7 +31,8 @@ describe.skipIf(skip !== undefined)("local edge in the callwright server", () =>
       },
       logger: silentLogger,
     });
-    app = buildServer(launcher);
+    // Guarded joins: the page must send the join token of the session it starts.
+    app = buildServer(launcher, { requireJoinToken: true });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("no TCP address");

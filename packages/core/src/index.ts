@@ -100,11 +100,13 @@ export {
 } from "./fallback/index.js";
 // Running agents: the launcher, the CLI runner, the HTTP server, the registry, observability
 export {
+  AgentFaultError,
   AgentLauncher,
   type AgentLauncherOptions,
   type CreateAgent,
   defaultLauncherOptions,
   type JoinCall,
+  JoinTimeoutError,
   type LauncherEvents,
   type LauncherStats,
   LauncherUnavailableError,

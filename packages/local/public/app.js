@@ -1,7 +1,8 @@
 // callwright demo page: talks to an agent over WebRTC through the local edge of this server.
 // URL parameters: call_id (join this call; without it the page starts a session itself),
 // session_id, autostart=1, name, call_type, audio_processing=0 (turn off echo cancellation,
-// noise suppression and auto gain), camera=1 (turn the camera on once connected).
+// noise suppression and auto gain), camera=1 (turn the camera on once connected), token (the
+// join token of the call, which a guarded server asks for on its signalling routes).
 
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
@@ -46,6 +47,8 @@ const state = {
   ownsSession: false,
   participantId: params.get("participant_id") || undefined,
   name: params.get("name") || undefined,
+  /** The join token of the call: from the URL, or from the session this page started. */
+  token: params.get("token") || undefined,
   pc: undefined,
   dc: undefined,
   stream: undefined,
@@ -421,7 +424,7 @@ async function connect() {
   await waitForIceGathering(pc, 1500);
   const response = await fetch(`/local/calls/${encodeURIComponent(state.callId)}/offer`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(state.token ? { "x-join-token": state.token } : {}) },
     body: JSON.stringify({
       sdp: pc.localDescription.sdp,
       type: "offer",
@@ -535,6 +538,7 @@ async function start() {
       if (!response.ok) throw new Error(`Could not start an agent: ${await detailOf(response)}`);
       const session = await response.json();
       state.sessionId = session.session_id;
+      state.token = session.join_token || state.token;
       state.ownsSession = true;
     }
     setIds();
@@ -559,7 +563,8 @@ async function start() {
 
 function leaveBeacons() {
   if (state.callId && state.participantId) {
-    const url = `/local/calls/${encodeURIComponent(state.callId)}/participants/${encodeURIComponent(state.participantId)}/leave`;
+    const token = state.token ? `?token=${encodeURIComponent(state.token)}` : "";
+    const url = `/local/calls/${encodeURIComponent(state.callId)}/participants/${encodeURIComponent(state.participantId)}/leave${token}`;
     navigator.sendBeacon(url);
   }
   if (state.sessionId && (state.ownsSession || params.has("session_id"))) {
@@ -597,6 +602,7 @@ function teardown({ leave }) {
     state.sessionId = params.get("session_id") || undefined;
     state.ownsSession = false;
     state.participantId = params.get("participant_id") || undefined;
+    state.token = params.get("token") || undefined;
   }
 }
 

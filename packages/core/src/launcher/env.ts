@@ -64,6 +64,7 @@ function seconds(env: Env, name: string, rule: { allowZero: boolean }): number |
  * | `CALLWRIGHT_MAINTENANCE_INTERVAL_S` | maintenanceIntervalMs | 5 |
  * | `CALLWRIGHT_REGISTRY_TTL_S` | registryTtlMs | 30 |
  * | `CALLWRIGHT_DRAIN_TIMEOUT_S` | drainTimeoutMs | 30 |
+ * | `CALLWRIGHT_JOIN_TIMEOUT_S` | joinTimeoutMs (0 = never) | 60 |
  * | `CALLWRIGHT_REDIS_URL` | registry: a `RedisRegistry` (or what `registryFactory` builds) | in-memory |
  * | `CALLWRIGHT_REDIS_PREFIX` | the Redis key prefix | `callwright` |
  *
@@ -91,6 +92,8 @@ export function launcherOptionsFromEnv(
   if (registryTtlMs !== undefined) out.registryTtlMs = registryTtlMs;
   const drainTimeoutMs = seconds(env, "CALLWRIGHT_DRAIN_TIMEOUT_S", { allowZero: true });
   if (drainTimeoutMs !== undefined) out.drainTimeoutMs = drainTimeoutMs;
+  const joinTimeoutMs = seconds(env, "CALLWRIGHT_JOIN_TIMEOUT_S", { allowZero: true });
+  if (joinTimeoutMs !== undefined) out.joinTimeoutMs = joinTimeoutMs;
 
   const prefix = read(env, "CALLWRIGHT_REDIS_PREFIX") ?? "callwright";
   if (!/^[\w.:-]+$/.test(prefix)) {

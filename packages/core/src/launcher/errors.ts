@@ -60,3 +60,30 @@ export class SessionStartError extends CallwrightError {
     this.name = "SessionStartError";
   }
 }
+
+/** The agent did not join its call within `joinTimeoutMs` of the session's start. */
+export class JoinTimeoutError extends CallwrightError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(
+      `the agent did not join its call within ${timeoutMs} ms (joinTimeoutMs): joinCall must reach agent.join`,
+      { code: "join_timeout", fault: "user" },
+    );
+    this.name = "JoinTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Agent code of a session threw where nothing caught it (a timer, a stray promise). */
+export class AgentFaultError extends CallwrightError {
+  constructor(kind: "uncaught_exception" | "unhandled_rejection", cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`agent code failed outside joinCall's promise (${kind.replace("_", " ")}): ${why}`, {
+      code: "agent_fault",
+      fault: "user",
+      cause,
+    });
+    this.name = "AgentFaultError";
+  }
+}

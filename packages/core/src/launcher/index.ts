@@ -7,6 +7,8 @@ export {
   redisRegistryFactory,
 } from "./env.js";
 export {
+  AgentFaultError,
+  JoinTimeoutError,
   LauncherUnavailableError,
   type SessionLimitCode,
   SessionLimitError,

@@ -98,6 +98,8 @@ describe("AgentLauncher options", () => {
       maintenanceIntervalMs: 5_000,
       registryTtlMs: 30_000,
       drainTimeoutMs: 30_000,
+      joinTimeoutMs: 60_000,
+      containFaults: true,
     });
   });
 });

@@ -7,7 +7,14 @@ import { createLogger, type Logger } from "../log/index.js";
 import { MemoryRegistry } from "../registry/memory.js";
 import type { SessionRecord, SessionRegistry } from "../registry/types.js";
 import { closeAgent, newAgent } from "./agents.js";
-import { LauncherUnavailableError, SessionLimitError, SessionStartError } from "./errors.js";
+import { holdFaultHandlers, runInSession, type SessionScope } from "./containment.js";
+import {
+  AgentFaultError,
+  JoinTimeoutError,
+  LauncherUnavailableError,
+  SessionLimitError,
+  SessionStartError,
+} from "./errors.js";
 import { Maintenance } from "./maintenance.js";
 import {
   type AgentLauncherOptions,
@@ -62,6 +69,8 @@ export class AgentLauncher extends Evented<LauncherEvents> {
   readonly #slots = new Slots(this.#stopSignal.signal);
   /** Stops listening to the registry's health (set when the registry reports it). */
   #offRegistryHealth: (() => void) | undefined;
+  /** Removes the process-wide fault handlers this launcher holds (containFaults). */
+  #releaseFaultHandlers: (() => void) | undefined;
 
   constructor(options: AgentLauncherOptions) {
     const resolved = resolveLauncherOptions(options);
@@ -185,6 +194,7 @@ export class AgentLauncher extends Evented<LauncherEvents> {
     if (this.#state === "idle") {
       this.#state = "running";
       this.#maintenance.start();
+      if (this.options.containFaults) this.#releaseFaultHandlers = holdFaultHandlers();
     }
     return this.warmup();
   }
@@ -278,8 +288,21 @@ export class AgentLauncher extends Evented<LauncherEvents> {
     });
 
     const joinCall = this.#joinCall;
+    const scope: SessionScope = {
+      sessionId: record.sessionId,
+      callId,
+      fail: (error, kind) => {
+        if (session.state !== "running") {
+          logger.debug({ err: error, fault: kind }, "agent fault after the session ended");
+          return;
+        }
+        logger.error({ err: error, fault: kind }, "agent fault; ending this session (others go on)");
+        void this.#end(session, "error", new AgentFaultError(kind, error));
+      },
+    };
+    this.#armJoinTimeout(session);
     Promise.resolve()
-      .then(() => joinCall(agent, callType, callId))
+      .then(() => runInSession(scope, () => joinCall(agent, callType, callId)))
       .then(
         () => {
           void this.#end(session, "completed");
@@ -387,6 +410,8 @@ export class AgentLauncher extends Evented<LauncherEvents> {
       this.#offRegistryHealth?.();
       this.#offRegistryHealth = undefined;
       await this.#maintenance.stop();
+      this.#releaseFaultHandlers?.();
+      this.#releaseFaultHandlers = undefined;
       await this.#warmup.close();
       try {
         await this.#warmup.edge?.close?.();
@@ -422,6 +447,27 @@ export class AgentLauncher extends Evented<LauncherEvents> {
     return this.#state === "stopped" ? "stopped" : "draining";
   }
 
+  /** Ends `session` if its agent has not joined its call within `joinTimeoutMs`. */
+  #armJoinTimeout(session: LocalSession): void {
+    const timeoutMs = this.options.joinTimeoutMs;
+    if (timeoutMs === 0) return;
+    let joined = false;
+    const offLeft = session.agent.on("left", () => {
+      joined = true;
+    });
+    const timer = setTimeout(() => {
+      offLeft();
+      if (joined || session.agent.connection !== undefined || session.state !== "running") return;
+      session.logger.warn({ join_timeout_ms: timeoutMs }, "the agent did not join its call in time");
+      void this.#end(session, "error", new JoinTimeoutError(timeoutMs));
+    }, timeoutMs);
+    timer.unref();
+    session.onEnd(() => {
+      clearTimeout(timer);
+      offLeft();
+    });
+  }
+
   #rejected(event: SessionRejectedEvent): void {
     this.emit("session_rejected", event);
   }
@@ -434,6 +480,7 @@ export class AgentLauncher extends Evented<LauncherEvents> {
   #end(session: LocalSession, reason: SessionEndReason, error?: unknown): Promise<void> {
     if (session.state !== "running") return session.removed;
     session.state = "closing";
+    session.ended();
     const { sessionId, callId, callType } = session.record;
     this.#sessions.delete(sessionId);
     this.#closing.set(sessionId, session);

@@ -40,6 +40,20 @@ export interface AgentLauncherOptions {
   registryTtlMs?: number;
   /** On `drain()` (SIGTERM), how long running sessions may go on before being closed, in ms. Default 30 000. */
   drainTimeoutMs?: number;
+  /**
+   * A session whose agent has not joined its call (`agent.join` connected) this long after the
+   * start is ended (reason "error", a `JoinTimeoutError`), so a `joinCall` that hangs cannot
+   * hold its slot forever; in ms, 0 = never. Default 60 000 (60 s).
+   */
+  joinTimeoutMs?: number;
+  /**
+   * Contain agent faults per session: an uncaught exception or unhandled rejection raised by a
+   * session's code (anything `joinCall` started, timers included) ends that session alone,
+   * logged with its session_id and call_id, instead of the process. Installs process-wide
+   * `uncaughtException`/`unhandledRejection` handlers while the launcher runs (docs/security.md).
+   * Default true.
+   */
+  containFaults?: boolean;
   /** This node's id in the registry. Default a random UUID. */
   nodeId?: string;
   /** Where the launcher and its agents log (each session gets a child with session_id and call_id). */
@@ -55,6 +69,8 @@ export const defaultLauncherOptions = {
   maintenanceIntervalMs: 5_000,
   registryTtlMs: 30_000,
   drainTimeoutMs: 30_000,
+  joinTimeoutMs: 60_000,
+  containFaults: true,
 } as const satisfies Partial<AgentLauncherOptions>;
 
 /** The launcher's options after defaults and validation (functions, registry and logger aside). */
@@ -66,6 +82,8 @@ export interface ResolvedLauncherOptions {
   readonly maintenanceIntervalMs: number;
   readonly registryTtlMs: number;
   readonly drainTimeoutMs: number;
+  readonly joinTimeoutMs: number;
+  readonly containFaults: boolean;
 }
 
 /** setTimeout/setInterval cannot wait longer than this (about 24.8 days). */
@@ -148,6 +166,12 @@ export function resolveLauncherOptions(options: AgentLauncherOptions): ResolvedL
       allowNull: false,
       max: MAX_TIMER_MS,
     }) as number,
+    joinTimeoutMs: durationMs("joinTimeoutMs", merged.joinTimeoutMs, {
+      allowZero: true,
+      allowNull: false,
+      max: MAX_TIMER_MS,
+    }) as number,
+    containFaults: merged.containFaults !== false,
   };
   if (resolved.registryTtlMs <= resolved.maintenanceIntervalMs) {
     throw new ConfigError(

@@ -22,6 +22,7 @@ export class LocalSession {
   /** Resolves once the registry entry is gone (what a close waits for before answering). */
   removed: Promise<void> = Promise.resolve();
   readonly info: SessionInfo;
+  readonly #onEnd: (() => void)[] = [];
 
   constructor(
     readonly record: SessionRecord,
@@ -38,6 +39,16 @@ export class LocalSession {
       startedAt: record.startedAt,
       local: true,
     });
+  }
+
+  /** Runs `fn` when the session starts ending (timers and listeners of the launcher's own). */
+  onEnd(fn: () => void): void {
+    this.#onEnd.push(fn);
+  }
+
+  /** Called once as the session starts ending. */
+  ended(): void {
+    for (const fn of this.#onEnd.splice(0)) fn();
   }
 }
 

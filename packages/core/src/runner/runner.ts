@@ -7,7 +7,8 @@ import type { SessionEndedEvent } from "../launcher/types.js";
 import { createLogger, LOG_LEVELS, parseLogLevel } from "../log/index.js";
 import { buildServer } from "../server/build.js";
 import { serveOptionsFromEnv } from "../server/env.js";
-import type { ServeOptions } from "../server/options.js";
+import { mintJoinToken, withJoinToken } from "../server/join-token.js";
+import { resolveServeOptions, type ServeOptions } from "../server/options.js";
 import { openInBrowser } from "./open-browser.js";
 import {
   defaultRunCommandOptions,
@@ -206,7 +207,12 @@ export class Runner {
       const session = await launcher.startSession({ callId, callType: o.callType });
       sessionId = session.sessionId;
       say(`callwright: the agent is joining call ${o.callType}/${callId} (session ${session.sessionId})`);
-      const demo = launcher.demoUrl({ type: o.callType, id: callId }, url.browser);
+      const page = launcher.demoUrl({ type: o.callType, id: callId }, url.browser);
+      // A page this server serves gets a join token for the call (an outside page, none).
+      const demo =
+        page !== undefined && url.browser !== "" && page.startsWith(`${url.browser}/`)
+          ? withJoinToken(page, runJoinToken(serveOptions, callId))
+          : page;
       if (demo !== undefined) {
         const opened = o.demo && openInBrowser(demo, this.#env);
         say(`callwright: ${opened ? "opened" : "open"} ${demo}`);
@@ -282,6 +288,12 @@ export class Runner {
       launcher.logger.error({ err: reason }, "unhandled promise rejection (the server keeps running)");
     });
   }
+}
+
+/** The join token `run` puts in the page URL it prints (the server's secret and TTL). */
+function runJoinToken(serveOptions: ServeOptions, callId: string): string {
+  const resolved = resolveServeOptions(serveOptions);
+  return mintJoinToken(resolved.joinTokenSecret, callId, resolved.joinTokenTtlMs).token;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

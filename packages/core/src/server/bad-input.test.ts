@@ -131,6 +131,27 @@ describe("422 validation, FastAPI's shape", () => {
     expect(typeof issue.ctx.error).toBe("string");
   });
 
+  it("JSON nested 5,000 levels deep is a 422 that echoes nothing, never a 500 (issue 11)", async () => {
+    for (const body of ["[".repeat(5000) + "]".repeat(5000), '{"a":'.repeat(5000) + "1" + "}".repeat(5000)]) {
+      const res = await post(body, { "content-type": "application/json" });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().detail).toEqual([
+        {
+          type: "json_too_deep",
+          loc: ["body"],
+          msg: "JSON nested deeper than 32 levels",
+          input: {},
+          ctx: { max_depth: 32 },
+        },
+      ]);
+    }
+    // Depth within the cap still reads as an ordinary body (unknown fields ignored).
+    const ok = await post(`{"call_id":"deep-ok","x":${"[".repeat(20)}${"]".repeat(20)}}`, {
+      "content-type": "application/json",
+    });
+    expect(ok.statusCode).toBe(201);
+  });
+
   it("a body without a content type is read as JSON (as FastAPI does); another type is not an object", async () => {
     expect(
       (await app.inject({ method: "POST", url: "/sessions", payload: '{"call_id":"c"}' })).statusCode,
@@ -152,7 +173,13 @@ describe("422 validation, FastAPI's shape", () => {
   it("unknown fields are ignored, as pydantic ignores them", async () => {
     const res = await post({ call_id: "c", call_type: "default", colour: "blue", nested: { a: 1 } });
     expect(res.statusCode).toBe(201);
-    expect(Object.keys(res.json()).sort()).toEqual(["call_id", "session_id", "session_started_at"]);
+    expect(Object.keys(res.json()).sort()).toEqual([
+      "call_id",
+      "join_token",
+      "join_token_expires_at",
+      "session_id",
+      "session_started_at",
+    ]);
   });
 });
 

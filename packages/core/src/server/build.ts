@@ -1,12 +1,13 @@
 // buildServer: the HTTP app `serve` runs (not listening: call `listen` yourself), or the
 // session routes mounted on your own Fastify instance.
+import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import type { Logger as PinoLogger } from "pino";
 import type { AgentLauncher } from "../launcher/launcher.js";
 import { corsHook } from "./cors.js";
-import { answerFor } from "./errors.js";
+import { answerFor, logAnswer } from "./errors.js";
 import { resolveServeOptions, type ServeOptions } from "./options.js";
 import { BODY_LIMIT_BYTES, callwrightRoutes } from "./routes.js";
 
@@ -18,6 +19,39 @@ export interface BuildServerOptions {
   httpLogger?: PinoLogger;
   /** Whether `ready()`/`listen()` wait for the agent's warm-up. Default true (see CallwrightRoutesOptions). */
   awaitWarmup?: boolean;
+}
+
+/**
+ * How often Node looks for stalled requests: often enough that a timeout is kept to within
+ * about a second (or a quarter of it when shorter), never more than 4 times a second.
+ */
+function checkingIntervalMs(requestTimeoutMs: number, headersTimeoutMs: number): number {
+  const shortest = Math.min(...[requestTimeoutMs, headersTimeoutMs].filter((ms) => ms > 0), 4_000);
+  return Math.max(250, Math.floor(shortest / 4));
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout", "The request did not arrive in time"],
+  HPE_HEADER_OVERFLOW: [431, "Request Header Fields Too Large", "The request's headers are too large"],
+};
+
+/**
+ * Answers a request Node's HTTP parser refused (or timed out) in the API's `{"detail": ...}`
+ * shape, then closes the connection. A reset connection gets nothing. Logged at debug, without
+ * a stack: it is the client's error, not the server's.
+ */
+function clientErrorAnswer(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  const code = error.code ?? "";
+  this.log.debug({ code }, "client error");
+  if (code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, detail] = CLIENT_ERRORS[code] ?? [400, "Bad Request", "Bad Request"];
+  if (socket.writable) {
+    const body = JSON.stringify({ detail });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** Longest path parameter the router matches (ids over 256 characters still get a clear 422). */
@@ -50,8 +84,21 @@ export function buildServer(
   }
 
   const logger = options.httpLogger;
+  const requestTimeoutMs = resolved.requestTimeoutMs;
+  const headersTimeoutMs =
+    requestTimeoutMs === 0
+      ? resolved.headersTimeoutMs
+      : Math.min(resolved.headersTimeoutMs, requestTimeoutMs);
   const app = Fastify({
     ...(logger === undefined ? {} : { loggerInstance: logger }),
+    // A stalled request (slow headers, a body that never ends) is answered 408 and closed.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      headersTimeout: headersTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalMs(requestTimeoutMs, headersTimeoutMs),
+    },
+    // Errors of Node's HTTP parser (bad request line, huge headers, timeouts) answer {"detail"}.
+    clientErrorHandler: clientErrorAnswer,
     logController: new LogController({
       disableRequestLogging: logger === undefined || !logger.isLevelEnabled("debug"),
     }),
@@ -75,7 +122,7 @@ export function buildServer(
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: "Not Found" }));
   app.setErrorHandler((error, request, reply) => {
     const answer = answerFor(error, BODY_LIMIT_BYTES);
-    if (answer.log) request.log.error({ err: error }, "request failed");
+    logAnswer(request.log, error, answer);
     if (answer.headers !== undefined) reply.headers(answer.headers);
     return reply.code(answer.statusCode).send({ detail: answer.detail });
   });

@@ -44,10 +44,24 @@ function bool(env: Env, name: string): boolean | undefined {
   throw new ConfigError(`invalid ${name}='${raw}': expected true or false`);
 }
 
+function positiveMs(env: Env, name: string, rule = { allowZero: false }): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || (value === 0 && !rule.allowZero)) {
+    throw new ConfigError(
+      `invalid ${name}='${raw}': expected a whole number of milliseconds ${rule.allowZero ? ">= 0" : "> 0"}`,
+    );
+  }
+  return value;
+}
+
 /**
  * The ServeOptions set in the environment (as the Python server's pydantic settings):
  * `CORS_ALLOW_ORIGINS`, `CORS_ALLOW_METHODS`, `CORS_ALLOW_HEADERS` (JSON arrays or
- * comma-separated lists) and `CORS_ALLOW_CREDENTIALS` (true/false, 1/0, yes/no, on/off).
+ * comma-separated lists), `CORS_ALLOW_CREDENTIALS` and `CALLWRIGHT_REQUIRE_JOIN_TOKEN`
+ * (true/false, 1/0, yes/no, on/off), `CALLWRIGHT_JOIN_TOKEN_SECRET` and
+ * `CALLWRIGHT_JOIN_TOKEN_TTL_MS`, `CALLWRIGHT_REQUEST_TIMEOUT_MS` and `CALLWRIGHT_HEADERS_TIMEOUT_MS`.
  * Only variables that are set appear. The Runner applies them under the options given in code.
  *
  * @throws ConfigError naming the variable when a value is malformed.
@@ -62,5 +76,20 @@ export function serveOptionsFromEnv(env: Env = process.env): Partial<ServeOption
   if (headers !== undefined) out.corsAllowHeaders = headers;
   const credentials = bool(env, "CORS_ALLOW_CREDENTIALS");
   if (credentials !== undefined) out.corsAllowCredentials = credentials;
+  const requireJoinToken = bool(env, "CALLWRIGHT_REQUIRE_JOIN_TOKEN");
+  if (requireJoinToken !== undefined) out.requireJoinToken = requireJoinToken;
+  const secret = env.CALLWRIGHT_JOIN_TOKEN_SECRET?.trim();
+  if (secret !== undefined && secret !== "") {
+    if (secret.length < 16) {
+      throw new ConfigError("invalid CALLWRIGHT_JOIN_TOKEN_SECRET: it must be at least 16 characters");
+    }
+    out.joinTokenSecret = secret;
+  }
+  const ttlMs = positiveMs(env, "CALLWRIGHT_JOIN_TOKEN_TTL_MS");
+  if (ttlMs !== undefined) out.joinTokenTtlMs = ttlMs;
+  const requestTimeoutMs = positiveMs(env, "CALLWRIGHT_REQUEST_TIMEOUT_MS", { allowZero: true });
+  if (requestTimeoutMs !== undefined) out.requestTimeoutMs = requestTimeoutMs;
+  const headersTimeoutMs = positiveMs(env, "CALLWRIGHT_HEADERS_TIMEOUT_MS");
+  if (headersTimeoutMs !== undefined) out.headersTimeoutMs = headersTimeoutMs;
   return out;
 }

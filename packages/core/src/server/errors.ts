@@ -14,6 +14,29 @@ export interface ErrorAnswer {
   headers?: Readonly<Record<string, string>>;
   /** True when the error is ours or unexpected: log it (with its cause) at error level. */
   log: boolean;
+  /** True when the client went away mid-request: a client event, logged at debug without a stack. */
+  clientGone?: boolean;
+}
+
+/** The client closed the connection before its request was complete (mid-body). */
+function isClientHangUp(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === "ECONNRESET" || code === "ECONNABORTED" || code === "EPIPE" || message === "aborted";
+}
+
+/** Logs an answered error where it belongs: ours at error level, a client's hang-up at debug. */
+export function logAnswer(
+  log: { error: (o: object, m: string) => void; debug: (o: object, m: string) => void },
+  error: unknown,
+  answer: ErrorAnswer,
+): void {
+  if (answer.clientGone) {
+    const code = (error as { code?: unknown })?.code;
+    log.debug(
+      { code: typeof code === "string" ? code : undefined },
+      "the client closed the connection mid-request",
+    );
+  } else if (answer.log) log.error({ err: error }, "request failed");
 }
 
 function isHttpError(error: unknown): error is HttpError {
@@ -27,6 +50,14 @@ function isHttpError(error: unknown): error is HttpError {
 }
 
 export function answerFor(error: unknown, bodyLimitBytes: number): ErrorAnswer {
+  if (isClientHangUp(error)) {
+    return {
+      statusCode: 400,
+      detail: "The client closed the connection before the request was complete",
+      log: false,
+      clientGone: true,
+    };
+  }
   if (error instanceof RequestValidationError) return { statusCode: 422, detail: error.issues, log: false };
   if (isHttpError(error)) {
     const status = error.statusCode >= 400 && error.statusCode <= 599 ? error.statusCode : 500;

@@ -93,7 +93,13 @@ describe.each(families)("session routes ($name)", ({ start, session }) => {
     const res = await start(app, "call-1", "audio_room");
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(["call_id", "session_id", "session_started_at"]);
+    expect(Object.keys(body).sort()).toEqual([
+      "call_id",
+      "join_token",
+      "join_token_expires_at",
+      "session_id",
+      "session_started_at",
+    ]);
     expect(body.session_id).toMatch(UUID_V4);
     expect(body.call_id).toBe("call-1");
     expect(body.session_started_at).toMatch(ISO_UTC);

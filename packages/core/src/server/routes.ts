@@ -12,7 +12,8 @@ import type { AgentLauncher } from "../launcher/launcher.js";
 import type { SessionInfo } from "../launcher/types.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../observability/prometheus.js";
 import { attachTelemetry } from "../observability/telemetry.js";
-import { answerFor, NOT_READY_DETAIL } from "./errors.js";
+import { answerFor, logAnswer, NOT_READY_DETAIL } from "./errors.js";
+import { checkJoinToken, JOIN_TOKEN_HEADER, joinTokenOf, mintJoinToken } from "./join-token.js";
 import {
   allowAll,
   type Permission,
@@ -79,6 +80,8 @@ export const callwrightRoutes: FastifyPluginAsync<CallwrightRoutesOptions> = asy
     });
   }
 
+  const options = resolveServeOptions(opts.serveOptions);
+
   // The edge's routes (signalling, a demo page) need the agent's edge: learn it now.
   await launcher.prepare();
   const edgeRoutes = launcher.edgeRoutes;
@@ -90,11 +93,14 @@ export const callwrightRoutes: FastifyPluginAsync<CallwrightRoutesOptions> = asy
     }
     if (!registered.has(edgeRoutes.name)) {
       registered.add(edgeRoutes.name);
-      await app.register(edgeRoutes.plugin);
+      // Inside a scope of their own whose hook guards every route naming a call.
+      await app.register(async (scope) => {
+        scope.addHook("onRequest", joinGuard(options));
+        await scope.register(edgeRoutes.plugin);
+      });
     }
   }
 
-  const options = resolveServeOptions(opts.serveOptions);
   // Process-wide metrics of this node's sessions: Prometheus (GET /metrics) and OpenTelemetry.
   const prometheus =
     options.prometheus === false
@@ -136,7 +142,7 @@ async function sessionApi(
   );
   app.setErrorHandler((error, request, reply) => {
     const answer = answerFor(error, BODY_LIMIT_BYTES);
-    if (answer.log) request.log.error({ err: error }, "request failed");
+    logAnswer(request.log, error, answer);
     if (answer.headers !== undefined) reply.headers(answer.headers);
     return reply.code(answer.statusCode).send({ detail: answer.detail });
   });
@@ -217,7 +223,12 @@ async function sessionApi(
         const body = (request.body ?? {}) as StartBody;
         const callId = scoped ? (request.params as { call_id: string }).call_id : body.call_id!;
         const session = await launcher.startSession({ callId, callType: body.call_type });
-        return reply.code(201).send(wireSession(session));
+        const minted = mintJoinToken(options.joinTokenSecret, session.callId, options.joinTokenTtlMs);
+        return reply.code(201).send({
+          ...wireSession(session),
+          join_token: minted.token,
+          join_token_expires_at: new Date(minted.expiresAtMs).toISOString(),
+        });
       },
     });
 
@@ -362,6 +373,49 @@ async function sessionApi(
       handler: (_request, reply) => reply,
     });
   }
+}
+
+/**
+ * The onRequest hook of the edge's routes: a route whose path names a call (`:call_id`) needs
+ * a join token for that call when `requireJoinToken` is on (401 without, 403 with a bad one),
+ * then passes `canJoinCall`. Runs before the body is read. Other edge routes (the demo page,
+ * `/local/config`) are public.
+ */
+function joinGuard(options: ResolvedServeOptions) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const callId = (request.params as { call_id?: unknown } | undefined)?.call_id;
+    if (typeof callId !== "string") return;
+    if (options.requireJoinToken) {
+      const token = joinTokenOf(request);
+      if (token === undefined) {
+        await reply.code(401).send({
+          detail: `A join token for this call is required (the join_token of the session start, in the ${JOIN_TOKEN_HEADER} header or the token query parameter)`,
+        });
+        return reply;
+      }
+      const check = checkJoinToken(options.joinTokenSecret, token, callId);
+      if (check !== "ok") {
+        await reply.code(403).send({
+          detail:
+            check === "expired"
+              ? "The join token has expired: start a session again for a new one"
+              : "The join token is not valid for this call",
+        });
+        return reply;
+      }
+    }
+    if (options.canJoinCall !== allowAll) {
+      try {
+        await options.canJoinCall(request, { callId });
+      } catch (error) {
+        const answer = answerFor(error, BODY_LIMIT_BYTES);
+        if (answer.log) request.log.error({ err: error }, "canJoinCall failed");
+        if (answer.headers !== undefined) reply.headers(answer.headers);
+        await reply.code(answer.statusCode).send({ detail: answer.detail });
+        return reply;
+      }
+    }
+  };
 }
 
 /** A session's identity as the wire has it (snake_case), shared by every session response. */

@@ -51,14 +51,26 @@ export const startSessionResponse = {
     session_id: { type: "string" },
     call_id: { type: "string" },
     session_started_at: timestamp("When the session started (ISO 8601 UTC)."),
+    join_token: {
+      type: "string",
+      description:
+        "A credential for the edge's routes of this call (join, participant list, leave): send it in the x-join-token header or the token query parameter. An addition of callwright's.",
+    },
+    join_token_expires_at: timestamp("When join_token stops being accepted (ISO 8601 UTC)."),
   },
 } as const;
+
+const sessionIdentity = {
+  session_id: startSessionResponse.properties.session_id,
+  call_id: startSessionResponse.properties.call_id,
+  session_started_at: startSessionResponse.properties.session_started_at,
+};
 
 export const sessionResponse = {
   type: "object",
   required: ["session_id", "call_id", "session_started_at"],
   properties: {
-    ...startSessionResponse.properties,
+    ...sessionIdentity,
     call_type: { type: "string" },
     node_id: { type: "string", description: "The node that runs the session." },
   },
@@ -68,7 +80,7 @@ export const metricsResponse = {
   type: "object",
   required: ["session_id", "call_id", "session_started_at", "metrics_generated_at", "metrics"],
   properties: {
-    ...startSessionResponse.properties,
+    ...sessionIdentity,
     metrics_generated_at: timestamp("When these metrics were read (live) or flushed (another node)."),
     metrics: {
       type: "object",

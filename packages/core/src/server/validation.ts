@@ -146,8 +146,9 @@ export function isJsonMediaType(contentType: string): boolean {
 export function parseBody(contentType: string | undefined, body: string): unknown {
   if (body.length === 0) return undefined;
   if (contentType !== undefined && !isJsonMediaType(contentType)) return body;
+  let parsed: unknown;
   try {
-    return JSON.parse(body);
+    parsed = JSON.parse(body);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message)?.[1];
@@ -161,4 +162,36 @@ export function parseBody(contentType: string | undefined, body: string): unknow
       },
     ]);
   }
+  if (jsonDepth(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    // Refused before validation, whose detail would echo (and serialize) the whole input.
+    throw new RequestValidationError([
+      {
+        type: "json_too_deep",
+        loc: ["body"],
+        msg: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+        input: {},
+        ctx: { max_depth: MAX_JSON_DEPTH },
+      },
+    ]);
+  }
+  return parsed;
+}
+
+/** Deepest nesting of arrays and objects a JSON body may have (ours are flat objects). */
+export const MAX_JSON_DEPTH = 32;
+
+/** Nesting depth of `value`, counted without recursion and stopping once past `limit`. */
+function jsonDepth(value: unknown, limit: number): number {
+  if (typeof value !== "object" || value === null) return 0;
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(node as object)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
 }
