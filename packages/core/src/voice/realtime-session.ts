@@ -541,9 +541,11 @@ export class RealtimeVoiceSession {
     this.#responses.delete(response.id);
     this.#ended.add(response.id);
     const interrupted = cancel !== undefined;
-    const text = interrupted
-      ? heardPart(response.transcript, response.playedMs, response.generatedMs)
-      : response.transcript;
+    const text = (
+      interrupted
+        ? heardPart(response.transcript, response.playedMs, response.generatedMs)
+        : response.transcript
+    ).trim();
     if (text.length > 0 || response.firstAudioOutAtMs !== undefined) {
       this.history.append({
         role: "assistant",
