@@ -100,8 +100,9 @@ export class FakeGeminiLive {
       },
       refuseUpgrade: ({ url }) =>
         /^\/ws\/google\.ai\.generativelanguage\.v1(alpha|beta)?\.GenerativeService\.BidiGenerateContent$/.test(
-          // Google's SDK joins its base URL's trailing slash and the path: "//ws/...".
-          url.pathname.replace(/\/{2,}/g, "/"),
+          // Google's SDK joins its base URL's trailing slash and the path: "//ws/...", which the
+          // kit's URL parser reads as a host named "ws".
+          (url.host === "ws" ? `/ws${url.pathname}` : url.pathname).replace(/\/{2,}/g, "/"),
         )
           ? undefined
           : { status: 404, body: { error: { code: 404, message: "Not Found", status: "NOT_FOUND" } } },
