@@ -1,4 +1,4 @@
-// @callwright/spec: the interfaces a callwright plugin implements (VAD, STT, TTS, LLM, edge),
+// @callwright/spec: the interfaces a callwright plugin implements (VAD, STT, TTS, LLM, realtime, edge),
 // the audio frame they exchange and the typed errors they raise. No runtime dependencies.
 
 /** The version of the interfaces in this package; every model declares it as `specificationVersion`. */
@@ -53,6 +53,15 @@ export type {
   ToolSpec,
 } from "./llm.js";
 export type { LogFn, Logger, WarmupOptions } from "./log.js";
+export {
+  isRealtimeModel,
+  type RealtimeConnectOptions,
+  type RealtimeEvent,
+  type RealtimeModel,
+  type RealtimeResponseEnd,
+  type RealtimeSession,
+  type RealtimeToolResult,
+} from "./realtime.js";
 export type { SttModel, SttPart, SttStream, SttStreamOptions } from "./stt.js";
 export type {
   TtsModel,

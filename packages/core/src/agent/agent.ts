@@ -9,11 +9,13 @@ import type {
   LlmModel,
   Participant,
   Processor,
+  RealtimeModel,
   SttModel,
   TtsModel,
   TurnBreakdown,
   VadModel,
 } from "@callwright/spec";
+import { isRealtimeModel } from "@callwright/spec";
 import { ClosedError, ConfigError, StateError } from "../errors/index.js";
 import { ChatHistory } from "../llm/chat-history.js";
 import type { Tool } from "../llm/tool.js";
@@ -24,8 +26,13 @@ import { EnergyVad } from "../vad/energy.js";
 import { defaultVisionOptions, type VisionOptions } from "../vision/options.js";
 import { VisionSession } from "../vision/vision-session.js";
 import { resolveVoiceOptions, type VoiceOptions, type VoiceOptionsInput } from "../voice/options.js";
+import {
+  defaultRealtimeLoopOptions,
+  type RealtimeLoopOptions,
+  RealtimeVoiceSession,
+} from "../voice/realtime-session.js";
 import type { ReplyOutcome } from "../voice/reply.js";
-import { type ErrorSource, VoiceSession } from "../voice/voice-session.js";
+import { type ErrorSource, VoiceSession, type VoiceSessionEvents } from "../voice/voice-session.js";
 import { User } from "./user.js";
 
 export interface AgentOptions extends VoiceOptionsInput {
@@ -35,7 +42,14 @@ export interface AgentOptions extends VoiceOptionsInput {
   agentUser?: User;
   /** The system prompt. Default "You're a helpful voice assistant." */
   instructions?: string;
-  llm?: LlmModel;
+  /**
+   * The chat model of the pipeline, or a speech-to-speech model (`gemini.Realtime`,
+   * `openai.Realtime`): then the agent runs the realtime loop and needs no STT or TTS
+   * (docs/realtime.md).
+   */
+  llm?: LlmModel | RealtimeModel;
+  /** Options of the realtime loop, when `llm` is a realtime model (docs/realtime.md). */
+  realtime?: Partial<RealtimeLoopOptions>;
   stt?: SttModel;
   tts?: TtsModel;
   /** Voice activity model. Default: the core's energy detector. */
@@ -94,6 +108,10 @@ export class Agent extends Evented<AgentEvents> {
   readonly agentUser: User;
   readonly instructions: string;
   readonly llm: LlmModel | undefined;
+  /** The speech-to-speech model, when the `llm` option was one (then `llm` is undefined). */
+  readonly realtime: RealtimeModel | undefined;
+  /** The realtime loop's options, defaults merged in. */
+  readonly realtimeOptions: RealtimeLoopOptions;
   readonly stt: SttModel | undefined;
   readonly tts: TtsModel | undefined;
   /** The voice activity model: the given one, or the core's energy detector. */
@@ -106,7 +124,7 @@ export class Agent extends Evented<AgentEvents> {
   readonly voiceOptions: VoiceOptions;
   readonly clock: Clock;
   readonly #history: ChatHistory;
-  #voice: VoiceSession | undefined;
+  #voice: VoiceSession | RealtimeVoiceSession | undefined;
   #vision: VisionSession | undefined;
 
   #logger: Logger;
@@ -133,7 +151,9 @@ export class Agent extends Evented<AgentEvents> {
     this.edge = options.edge;
     this.agentUser = options.agentUser ?? new User();
     this.instructions = options.instructions ?? "You're a helpful voice assistant.";
-    this.llm = options.llm;
+    this.realtime = isRealtimeModel(options.llm) ? options.llm : undefined;
+    this.llm = isRealtimeModel(options.llm) ? undefined : options.llm;
+    this.realtimeOptions = { ...defaultRealtimeLoopOptions, ...options.realtime };
     this.stt = options.stt;
     this.tts = options.tts;
     this.vad = options.vad ?? new EnergyVad();
@@ -192,7 +212,7 @@ export class Agent extends Evented<AgentEvents> {
 
   /** Loads every component (models, edge), so the first call does not pay for it. */
   async warmup(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const parts = [this.edge, this.llm, this.stt, this.tts, this.vad, ...this.processors];
+    const parts = [this.edge, this.llm, this.realtime, this.stt, this.tts, this.vad, ...this.processors];
     await Promise.all(
       parts.map((part) =>
         part?.warmup?.({ logger: this.#logger, ...(options.signal ? { signal: options.signal } : {}) }),
@@ -261,7 +281,12 @@ export class Agent extends Evented<AgentEvents> {
     connection.sendEvent({
       type: "info",
       agentName: this.agentUser.name,
-      llm: this.llm === undefined ? "none" : `${this.llm.provider}/${this.llm.modelId}`,
+      llm:
+        this.realtime !== undefined
+          ? `${this.realtime.provider}/${this.realtime.modelId} (realtime)`
+          : this.llm === undefined
+            ? "none"
+            : `${this.llm.provider}/${this.llm.modelId}`,
       stt: this.stt === undefined ? "none" : `${this.stt.provider}/${this.stt.modelId}`,
       tts: this.tts === undefined ? "none" : `${this.tts.provider}/${this.tts.modelId}`,
       vad: `${this.vad.provider}/${this.vad.modelId}`,
@@ -344,7 +369,7 @@ export class Agent extends Evented<AgentEvents> {
 
   /** Closes the models and the edge; a failure is logged and does not stop the others. */
   async #closeOwned(): Promise<void> {
-    const parts = [this.llm, this.stt, this.tts, this.vad, ...this.processors, this.edge];
+    const parts = [this.llm, this.realtime, this.stt, this.tts, this.vad, ...this.processors, this.edge];
     await Promise.all(
       parts.map(async (part) => {
         try {
@@ -359,7 +384,22 @@ export class Agent extends Evented<AgentEvents> {
     );
   }
 
-  #createVoice(connection: EdgeConnection): VoiceSession {
+  #createVoice(connection: EdgeConnection): VoiceSession | RealtimeVoiceSession {
+    if (this.realtime !== undefined) {
+      return new RealtimeVoiceSession({
+        connection,
+        model: this.realtime,
+        vad: this.vad,
+        vadOptions: this.voiceOptions.vad,
+        tools: this.tools,
+        history: this.#history,
+        options: this.realtimeOptions,
+        clock: this.clock,
+        metrics: this.metrics,
+        logger: this.#logger,
+        events: this.#voiceEvents(),
+      });
+    }
     return new VoiceSession({
       connection,
       llm: this.llm,
@@ -374,39 +414,43 @@ export class Agent extends Evented<AgentEvents> {
       logger: this.#logger,
       prepareRequest: (messages, participantId) =>
         this.#vision === undefined ? messages : this.#vision.prepareRequest(messages, participantId),
-      events: {
-        onState: (state) => this.#setState(state),
-        onUserState: (participantId, state) => {
-          if (state === "speaking") this.#vision?.userSpeaking(participantId);
-          this.emit("user_state", participantId, state);
-        },
-        onTranscript: (event) => {
-          if (event.final) {
-            this.#logger.debug(
-              { role: event.role, participant_id: event.participantId, text: event.text },
-              "transcript",
-            );
-          }
-          this.emit("transcript", event);
-        },
-        onTurnMetrics: (turn) => {
-          this.#logger.info({ ...turn, ...this.#servedBy }, "turn metrics");
-          this.#servedBy = {};
-          this.emit("metrics", turn);
-        },
-        onToolCall: (record) => {
-          this.#logger.debug({ tool: record.name, is_error: record.isError }, "tool call");
-          this.emit("tool_call", record);
-        },
-        onError: (error, source) => {
-          this.#logger.warn({ err: error, source }, "voice loop error; the session goes on");
-          this.emit("error", error, source);
-        },
-      },
+      events: this.#voiceEvents(),
     });
   }
 
-  #requireVoice(what: string): VoiceSession {
+  #voiceEvents(): VoiceSessionEvents {
+    return {
+      onState: (state) => this.#setState(state),
+      onUserState: (participantId, state) => {
+        if (state === "speaking") this.#vision?.userSpeaking(participantId);
+        this.emit("user_state", participantId, state);
+      },
+      onTranscript: (event) => {
+        if (event.final) {
+          this.#logger.debug(
+            { role: event.role, participant_id: event.participantId, text: event.text },
+            "transcript",
+          );
+        }
+        this.emit("transcript", event);
+      },
+      onTurnMetrics: (turn) => {
+        this.#logger.info({ ...turn, ...this.#servedBy }, "turn metrics");
+        this.#servedBy = {};
+        this.emit("metrics", turn);
+      },
+      onToolCall: (record) => {
+        this.#logger.debug({ tool: record.name, is_error: record.isError }, "tool call");
+        this.emit("tool_call", record);
+      },
+      onError: (error, source) => {
+        this.#logger.warn({ err: error, source }, "voice loop error; the session goes on");
+        this.emit("error", error, source);
+      },
+    };
+  }
+
+  #requireVoice(what: string): VoiceSession | RealtimeVoiceSession {
     this.#assertOpen();
     if (this.#voice === undefined) {
       throw new StateError(`agent.${what}() needs the agent in a call: await agent.join(call) first`, {

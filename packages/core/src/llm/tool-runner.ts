@@ -147,10 +147,11 @@ export async function runLlm(options: RunLlmOptions): Promise<RunLlmResult> {
   }
 }
 
-async function runTool(
+/** Runs one tool call (validated with the tool's zod schema; failures become error results). */
+export async function runTool(
   tools: readonly Tool[],
   call: ToolCall,
-  options: RunLlmOptions,
+  options: Pick<RunLlmOptions, "meter" | "logger" | "signal">,
 ): Promise<ToolCallRecord> {
   const { metrics, clock } = options.meter;
   metrics.add("llm_tool_calls__total");

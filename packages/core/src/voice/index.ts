@@ -18,6 +18,10 @@ export {
   type VoiceOptionsInput,
 } from "./options.js";
 export { defaultSttReconnectOptions, type SttReconnectOptions } from "./participant-input.js";
+export {
+  defaultRealtimeLoopOptions,
+  type RealtimeLoopOptions,
+} from "./realtime-session.js";
 export type { ReplyCancelReason, ReplyOutcome } from "./reply.js";
 export {
   defaultSentenceSplitterOptions,
