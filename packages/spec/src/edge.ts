@@ -41,6 +41,18 @@ export interface TurnBreakdown {
   e2eMs: number | null;
   /** End of turn decided → first audio, minus LLM first token and TTS first audio: our own cost. */
   frameworkMs: number | null;
+  /**
+   * How the turn ended: the rule that fired ("silence", "turn_detector", "max_delay"), the
+   * silence it waited for after the last voiced frame (ms), and the turn detector's name,
+   * decision (e.g. "complete:question") and confidence (0..1) when one answered.
+   */
+  endOfTurn?: {
+    reason: "silence" | "turn_detector" | "max_delay";
+    waitMs: number | null;
+    detector: string | null;
+    label: string | null;
+    confidence: number | null;
+  } | null;
 }
 
 /**

@@ -21,6 +21,11 @@ export const defaultEndpointingOptions = {
 export interface TurnDetectorInput {
   /** The user's words so far in this turn (final transcripts). */
   transcript: string;
+  /**
+   * The STT itself said the user finished (Deepgram's `speech_final` / `UtteranceEnd`, any STT's
+   * `speech_ended` part) since the turn's speech last ended.
+   */
+  sttEndOfSpeech?: boolean;
   /** The conversation before this turn. */
   history: readonly ChatMessage[];
   signal: AbortSignal;
@@ -34,10 +39,32 @@ export interface TurnDetectorInput {
  */
 export interface TurnDetector {
   readonly name: string;
-  endOfTurnDelayMs(input: TurnDetectorInput): number | undefined | Promise<number | undefined>;
+  endOfTurnDelayMs(
+    input: TurnDetectorInput,
+  ): number | undefined | TurnDetectorAnswer | Promise<number | undefined | TurnDetectorAnswer>;
+}
+
+/** A detector's answer with its reasons: reported in the turn's metrics. */
+export interface TurnDetectorAnswer {
+  /** Silence to wait after the last voiced frame, in ms; `undefined` for `minDelayMs`. */
+  delayMs: number | undefined;
+  /** How sure the detector is, 0..1. */
+  confidence?: number;
+  /** What it decided, e.g. "complete:question" or "incomplete:trailing_word". */
+  label?: string;
 }
 
 export type EndOfTurnReason = "silence" | "turn_detector" | "max_delay";
+
+/** How a turn ended: the rule that fired and, when a detector answered, its answer. */
+export interface EndOfTurnDecision {
+  reason: EndOfTurnReason;
+  /** The silence the turn waited for (after the last voiced frame), in ms. */
+  delayMs: number | undefined;
+  detector?: string;
+  label?: string;
+  confidence?: number;
+}
 
 export interface EndpointingDeps {
   options: EndpointingOptions;
@@ -45,7 +72,7 @@ export interface EndpointingDeps {
   detector?: TurnDetector | undefined;
   /** The history the detector sees. */
   history: () => readonly ChatMessage[];
-  onEndOfTurn: (reason: EndOfTurnReason) => void;
+  onEndOfTurn: (reason: EndOfTurnReason, decision: EndOfTurnDecision) => void;
   onError: (error: unknown) => void;
 }
 
@@ -68,6 +95,8 @@ export class Endpointing {
   #transcript = "";
   #transcriptComplete = false;
   #detectorDelayMs: number | undefined;
+  #detectorAnswer: TurnDetectorAnswer | undefined;
+  #sttEndOfSpeech = false;
   #detectorPending: AbortController | undefined;
   #fired = false;
 
@@ -88,6 +117,8 @@ export class Endpointing {
     this.#speaking = true;
     this.#transcriptComplete = false;
     this.#detectorDelayMs = undefined;
+    this.#detectorAnswer = undefined;
+    this.#sttEndOfSpeech = false;
     this.#abortDetector();
     this.#minTimer.clear();
     this.#maxTimer.clear();
@@ -117,6 +148,19 @@ export class Endpointing {
     this.#evaluate();
   }
 
+  /**
+   * The STT said the user finished speaking (a `speech_ended` part): the detector is asked
+   * again with `sttEndOfSpeech` set, when the transcript is complete.
+   */
+  sttEndOfSpeech(): void {
+    if (this.#fired || this.#sttEndOfSpeech) return;
+    this.#sttEndOfSpeech = true;
+    if (this.#transcriptComplete && this.#deps.detector !== undefined && !this.#speaking) {
+      this.#askDetector();
+      this.#evaluate();
+    }
+  }
+
   /** Forgets the turn (after it ended, or when it is abandoned). */
   reset(): void {
     this.#minTimer.clear();
@@ -127,6 +171,8 @@ export class Endpointing {
     this.#transcript = "";
     this.#transcriptComplete = false;
     this.#detectorDelayMs = undefined;
+    this.#detectorAnswer = undefined;
+    this.#sttEndOfSpeech = false;
     this.#fired = false;
   }
 
@@ -139,15 +185,19 @@ export class Endpointing {
     const detector = this.#deps.detector!;
     const controller = new AbortController();
     this.#detectorPending = controller;
-    const done = (delayMs: number | undefined) => {
+    const done = (answer: number | undefined | TurnDetectorAnswer) => {
       if (this.#detectorPending !== controller) return;
       this.#detectorPending = undefined;
-      this.#detectorDelayMs = delayMs ?? this.#deps.options.minDelayMs;
+      const full: TurnDetectorAnswer =
+        typeof answer === "object" && answer !== null ? answer : { delayMs: answer };
+      this.#detectorAnswer = full;
+      this.#detectorDelayMs = full.delayMs ?? this.#deps.options.minDelayMs;
       this.#evaluate();
     };
     try {
       const answer = detector.endOfTurnDelayMs({
         transcript: this.#transcript,
+        sttEndOfSpeech: this.#sttEndOfSpeech,
         history: this.#deps.history(),
         signal: controller.signal,
       });
@@ -179,16 +229,29 @@ export class Endpointing {
     const delayMs = Math.min(Math.max(0, this.#detectorDelayMs ?? minDelayMs), maxDelayMs);
     const reason: EndOfTurnReason = fromDetector ? "turn_detector" : "silence";
     const at = this.#lastVoicedAtMs + delayMs;
-    if (at <= this.#deps.clock.now()) this.#fire(reason);
-    else this.#minTimer.setAt(at, () => this.#fire(reason));
+    if (at <= this.#deps.clock.now()) this.#fire(reason, delayMs);
+    else this.#minTimer.setAt(at, () => this.#fire(reason, delayMs));
   }
 
-  #fire(reason: EndOfTurnReason): void {
+  #fire(reason: EndOfTurnReason, delayMs?: number): void {
     if (this.#fired) return;
     this.#fired = true;
     this.#minTimer.clear();
     this.#maxTimer.clear();
     this.#abortDetector();
-    this.#deps.onEndOfTurn(reason);
+    const answer = this.#detectorAnswer;
+    const detector = this.#deps.detector;
+    const decision: EndOfTurnDecision = {
+      reason,
+      delayMs: reason === "max_delay" ? this.#deps.options.maxDelayMs : delayMs,
+      ...(detector !== undefined && answer !== undefined
+        ? {
+            detector: detector.name,
+            ...(answer.label !== undefined ? { label: answer.label } : {}),
+            ...(answer.confidence !== undefined ? { confidence: answer.confidence } : {}),
+          }
+        : {}),
+    };
+    this.#deps.onEndOfTurn(reason, decision);
   }
 }

@@ -3,9 +3,11 @@
 export { type AudioOutputOptions, defaultAudioOutputOptions } from "./audio-output.js";
 export {
   defaultEndpointingOptions,
+  type EndOfTurnDecision,
   type EndOfTurnReason,
   type EndpointingOptions,
   type TurnDetector,
+  type TurnDetectorAnswer,
   type TurnDetectorInput,
 } from "./endpointing.js";
 export {
@@ -29,5 +31,13 @@ export {
   type SentenceSplitterOptions,
   speakableText,
 } from "./sentence-splitter.js";
+export {
+  defaultRulesTurnDetectorOptions,
+  judgeTranscript,
+  type RulesTurnDetectorOptions,
+  rulesTurnDetector,
+  type TurnCompleteness,
+  transcriptWords,
+} from "./turn-detector.js";
 export { defaultVadOptions, type VadOptions } from "./vad-detector.js";
 export type { ErrorSource, TranscriptEvent } from "./voice-session.js";

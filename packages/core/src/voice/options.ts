@@ -28,7 +28,7 @@ export interface VoiceOptions {
   maxToolSteps: number;
   /** What the agent says when the LLM fails mid-reply ("" to stay silent). */
   errorReplyText: string;
-  /** Ends turns earlier (or later) than the silence rule; default none. */
+  /** Ends turns earlier (or later) than the silence rule; default none (`rulesTurnDetector()` ships). */
   turnDetector: TurnDetector | undefined;
   sttReconnect: SttReconnectOptions;
   /** BCP-47 language passed to the STT, e.g. "en-US"; default the provider's. */
@@ -61,8 +61,13 @@ export interface VoiceOptionsInput {
   maxToolSteps?: number;
   /** Spoken when the LLM fails mid-reply; "" for silence. */
   errorReplyText?: string;
-  /** Ends turns earlier (or later) than the silence rule. Default none. */
-  turnDetector?: TurnDetector;
+  /**
+   * Ends turns earlier (or later) than the silence rule. Default none (every turn waits
+   * `minDelayMs`); `rulesTurnDetector()` is the offline one that ships (rules over the words
+   * heard: 250 ms after a complete question or command, 1500 ms after a trailing "and"/"to"/number,
+   * 700 ms otherwise). `null` is the same as none.
+   */
+  turnDetector?: TurnDetector | null;
   /** Re-opening a dropped STT stream: `{ backoffMs: [0, 250, 1000, 2000, 5000], maxAttempts: 10 }`. */
   sttReconnect?: Partial<SttReconnectOptions>;
   /** BCP-47 language for the STT, e.g. "en-US". Default the provider's. */
@@ -77,7 +82,7 @@ export function resolveVoiceOptions(input: VoiceOptionsInput = {}): VoiceOptions
     vad: { ...defaultVadOptions, ...input.vadOptions },
     maxToolSteps: input.maxToolSteps ?? defaultLlmLoopOptions.maxToolSteps,
     errorReplyText: input.errorReplyText ?? defaultErrorReplyText,
-    turnDetector: input.turnDetector,
+    turnDetector: input.turnDetector ?? undefined,
     sttReconnect: { ...defaultSttReconnectOptions, ...input.sttReconnect },
     language: input.language,
   };

@@ -18,6 +18,8 @@ export interface ParticipantInputHandler {
    * audio from its start to that frame.
    */
   onSpeechEnd(input: ParticipantInput, segmentId: number, lastVoicedAtMs: number, speechMs: number): void;
+  /** The STT itself said the user stopped speaking (a `speech_ended` part). */
+  onSttEndOfSpeech?(input: ParticipantInput): void;
   /**
    * The segment's transcript so far; `complete` once the STT answered the segment's flush (or
    * gave up on it). `receivedAtMs`: when this text arrived.
@@ -307,6 +309,9 @@ export class ParticipantInput {
             else failure = part.error;
             break;
           case "speech_started":
+            break;
+          case "speech_ended":
+            handler.onSttEndOfSpeech?.(this);
             break;
         }
         if (failure !== undefined) break;

@@ -5,7 +5,7 @@ import type { Clock } from "@callwright/provider-utils";
 import type { AgentUiEvent, ChatMessage } from "@callwright/spec";
 import type { Logger } from "../log/index.js";
 import type { MetricsCollector } from "../metrics/collector.js";
-import { type EndOfTurnReason, Endpointing } from "./endpointing.js";
+import { type EndOfTurnDecision, type EndOfTurnReason, Endpointing } from "./endpointing.js";
 import type { VoiceOptions } from "./options.js";
 import type { ParticipantInput, ParticipantInputHandler } from "./participant-input.js";
 import { Turn, type TurnSegment } from "./turn.js";
@@ -89,7 +89,7 @@ export class TurnTaking {
       clock: deps.clock,
       detector: deps.options.turnDetector,
       history: deps.history,
-      onEndOfTurn: (reason) => this.#guard(() => this.#endOfTurn(reason)),
+      onEndOfTurn: (reason, decision) => this.#guard(() => this.#endOfTurn(reason, decision)),
       onError: (error) => this.#error(error, "loop"),
     });
   }
@@ -179,6 +179,12 @@ export class TurnTaking {
     },
     onSpeechEnd: (input, segmentId, lastVoicedAtMs, speechMs) =>
       this.#guard(() => this.#speechEnd(input, segmentId, lastVoicedAtMs, speechMs)),
+    onSttEndOfSpeech: (input) =>
+      this.#guard(() => {
+        const turn = this.#turn;
+        if (turn !== undefined && turn.phase === "speaking" && turn.ownerId === input.participantId)
+          this.#endpointing.sttEndOfSpeech();
+      }),
     onTranscript: (input, segmentId, text, complete, receivedAtMs) =>
       this.#guard(() => this.#transcript(input, segmentId, text, complete, receivedAtMs)),
     onError: (error, source) => this.#error(error, source),
@@ -250,6 +256,7 @@ export class TurnTaking {
       this.#deps.logger.debug({ turn_id: turn.id }, "user spoke again while the agent was thinking; merging");
       turn.phase = "speaking";
       turn.endOfTurnAtMs = undefined;
+      turn.endOfTurn = undefined;
       this.#endpointing.reset();
       this.#deps.decide({ type: "merge", turn });
     }
@@ -352,7 +359,7 @@ export class TurnTaking {
     this.#endpointing.reset();
   }
 
-  #endOfTurn(reason: EndOfTurnReason): void {
+  #endOfTurn(reason: EndOfTurnReason, decision: EndOfTurnDecision): void {
     const turn = this.#turn;
     if (turn === undefined || turn.phase !== "speaking") return;
     const now = this.#deps.clock.now();
@@ -368,6 +375,7 @@ export class TurnTaking {
     }
     turn.phase = "replying";
     turn.endOfTurnAtMs = now;
+    turn.endOfTurn = decision;
     this.#deps.decide({ type: "answer", turn });
     this.#deps.decide({ type: "floor" });
   }

@@ -1,6 +1,7 @@
 import type { ChatMessage, TurnBreakdown } from "@callwright/spec";
 import type { ChatHistory } from "../llm/chat-history.js";
 import type { MetricsCollector } from "../metrics/collector.js";
+import type { EndOfTurnDecision } from "./endpointing.js";
 import type { Reply } from "./reply.js";
 
 /** One speech segment (speech start → end, one STT flush) of a participant, in a turn. */
@@ -37,6 +38,8 @@ export class Turn {
   phase: "speaking" | "replying" = "speaking";
   readonly segments: TurnSegment[] = [];
   endOfTurnAtMs: number | undefined;
+  /** Why the turn ended (the rule, and the turn detector's answer). */
+  endOfTurn: EndOfTurnDecision | undefined = undefined;
   /** Index in the history of this turn's user message, once committed. */
   #userMessageIndex: number | undefined;
   /** Segments already in the history. */
@@ -156,6 +159,16 @@ export function turnBreakdown(turn: Turn, reply: Reply | undefined): TurnBreakdo
     ttsFirstAudioMs: round(reply?.ttsStats?.firstAudioMs),
     e2eMs: round(sinceSpeech(firstAudioAtMs)),
     frameworkMs: round(frameworkMs),
+    endOfTurn:
+      turn.endOfTurn === undefined
+        ? null
+        : {
+            reason: turn.endOfTurn.reason,
+            waitMs: round(turn.endOfTurn.delayMs),
+            detector: turn.endOfTurn.detector ?? null,
+            label: turn.endOfTurn.label ?? null,
+            confidence: turn.endOfTurn.confidence ?? null,
+          },
   };
 }
 
