@@ -11,6 +11,9 @@
 // (every 100 ms after stays under) → silent (every 300 ms after stays under -50 dBFS); and a
 // 100 ms burst of voice over the answer must not stop it. Prints one line, with the load average.
 // Takes about 2 minutes.
+//
+// NOT WORKING YET: in headless Chromium here the remote track reads as all zeros through WebAudio,
+// so every agent-audio figure prints n/a (turns count as unanswered); issue 16 is open on it.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
