@@ -55,6 +55,8 @@ export class FakeGeminiLive {
   readonly toolResponses: unknown[] = [];
   /** Every clientContent received. */
   readonly clientContents: unknown[] = [];
+  /** Every `realtimeInput.video` still received: its mimeType and decoded size. */
+  readonly videoFrames: { mimeType: string; bytes: number }[] = [];
   /** Answers to give, in order; when empty, a default one. */
   readonly answers: LiveAnswer[] = [];
   /** Audio received, ms (all connections). */
@@ -183,7 +185,19 @@ export class FakeGeminiLive {
   }
 
   #onClient(session: SessionState, message: Record<string, unknown>): void {
-    const realtime = message.realtimeInput as { audio?: { data: string; mimeType: string } } | undefined;
+    const realtime = message.realtimeInput as
+      | { audio?: { data: string; mimeType: string }; video?: { data: string; mimeType: string } }
+      | undefined;
+    if (realtime?.video !== undefined) {
+      // The Live API takes stills as image/jpeg (or png) blobs, base64, about one a second.
+      const { data, mimeType } = realtime.video;
+      if (!/^image\/(jpeg|png)$/.test(mimeType) || typeof data !== "string" || data.length === 0) {
+        session.socket.close(1007, "Invalid video blob.");
+        return;
+      }
+      this.videoFrames.push({ mimeType, bytes: Buffer.from(data, "base64").length });
+      return;
+    }
     if (realtime?.audio !== undefined) {
       this.#hear(session, realtime.audio);
       return;

@@ -1,7 +1,7 @@
 // Speech-to-speech models (Gemini Live, OpenAI Realtime): one session hears the user's audio and
 // speaks back; events out as a tagged union. The core paces the audio and handles barge-in.
 import type { AudioFrame } from "./audio.js";
-import type { ChatMessage, ToolCall, ToolSpec } from "./llm.js";
+import type { ChatImage, ChatMessage, ToolCall, ToolSpec } from "./llm.js";
 import type { WarmupOptions } from "./log.js";
 
 export interface RealtimeConnectOptions {
@@ -66,6 +66,11 @@ export interface RealtimeSession extends AsyncIterable<RealtimeEvent> {
   pushAudio(frame: AudioFrame): void;
   /** A user message as text; the model answers it. */
   sendText(text: string): void;
+  /**
+   * A still of a participant's video (JPEG), for a model that sees: the agent sends about
+   * `videoInput.fps` of them while a camera or screen share is on. Absent: the model is blind.
+   */
+  pushImage?(image: ChatImage): void;
   /** The result of a `tool_call`; the model goes on with its answer when all are in. */
   sendToolResult(result: RealtimeToolResult): void;
   /** Stops the current answer (no more audio for it). */
@@ -92,6 +97,8 @@ export interface RealtimeModel {
   readonly inputSampleRateHz: number;
   /** Rate of the audio the model yields, e.g. 24000. */
   readonly outputSampleRateHz: number;
+  /** Frames per second the model wants of the call's video (its sessions take `pushImage`); absent: none. */
+  readonly videoInput?: { readonly fps: number } | undefined;
   warmup?(options: WarmupOptions): Promise<void>;
   /** Opens a session; rejects with a ProviderError when the provider refuses (bad key...). */
   connect(options: RealtimeConnectOptions): Promise<RealtimeSession>;

@@ -259,7 +259,13 @@ export class Agent extends Evented<AgentEvents> {
       metrics: this.metrics,
       logger: this.#logger,
     });
-    this.#voice = this.#createVoice(connection);
+    const voice = this.#createVoice(connection);
+    this.#voice = voice;
+    const videoInput = this.realtime?.videoInput;
+    if (videoInput !== undefined && voice instanceof RealtimeVoiceSession) {
+      // A realtime model that sees gets stills of the cameras and screen shares (docs/realtime.md).
+      this.#vision.streamImages(videoInput.fps, (image) => voice.pushImage(image));
+    }
     this.#joinedAtMs = this.clock.now();
     this.#aloneSinceMs = connection.participants.size === 0 ? this.#joinedAtMs : undefined;
     this.#unsubscribe.push(

@@ -7,6 +7,10 @@ import type {
   EdgeConnectionEvents,
   EdgeJoinOptions,
   Participant,
+  VideoFrame,
+  VideoState,
+  VideoSubscribeOptions,
+  VideoSubscription,
 } from "@callwright/spec";
 import { type AudioFrame, audioFrame } from "@callwright/spec";
 
@@ -75,6 +79,8 @@ export class FakeConnection implements EdgeConnection {
   readonly clearedAtMs: number[] = [];
   closed = false;
   readonly #events = new TypedEmitter<EdgeConnectionEvents>();
+  readonly #video = new Map<string, VideoState>();
+  readonly #videoSubscribers = new Set<{ participantId: string; onFrame: (frame: VideoFrame) => void }>();
   readonly #playWaiters: { ms: number; resolve: () => void }[] = [];
 
   constructor(
@@ -159,6 +165,37 @@ export class FakeConnection implements EdgeConnection {
   }
 
   /** Feeds one frame of a participant's microphone to the agent. */
+  videoState(participantId: string): VideoState {
+    return this.#video.get(participantId) ?? { active: false };
+  }
+
+  subscribeVideo(
+    participantId: string,
+    _options: VideoSubscribeOptions,
+    onFrame: (frame: VideoFrame) => void,
+  ): VideoSubscription {
+    const subscriber = { participantId, onFrame };
+    this.#videoSubscribers.add(subscriber);
+    return { close: () => this.#videoSubscribers.delete(subscriber) };
+  }
+
+  /** A participant's camera shows `frame`: their video turns on (first time) and subscribers get it. */
+  showVideo(participantId: string, frame: VideoFrame): void {
+    if (!this.videoState(participantId).active) {
+      const state: VideoState = { active: true, source: "camera" };
+      this.#video.set(participantId, state);
+      this.#events.emit("video_state", participantId, state);
+    }
+    for (const s of [...this.#videoSubscribers]) if (s.participantId === participantId) s.onFrame(frame);
+  }
+
+  /** A participant's video turns off. */
+  stopVideo(participantId: string): void {
+    if (!this.videoState(participantId).active) return;
+    this.#video.delete(participantId);
+    this.#events.emit("video_state", participantId, { active: false });
+  }
+
   feed(participantId: string, frame: AudioFrame): void {
     this.#events.emit("audio", participantId, frame);
   }

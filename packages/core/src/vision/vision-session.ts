@@ -79,6 +79,9 @@ export class VisionSession {
   /** A fresh frame being fetched, per participant. */
   readonly #fetching = new Map<string, { subscription: VideoSubscription; timer: NodeJS.Timeout }>();
   readonly #latest = new Map<string, Latest>();
+  /** Where `streamImages` sends stills, and their subscriptions per participant. */
+  #imageSink: { fps: number; send: (image: ChatImage, participantId: string) => void } | undefined;
+  readonly #streaming = new Map<string, VideoSubscription>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #pending = new Set<Promise<void>>();
   #closed = false;
@@ -245,6 +248,53 @@ export class VisionSession {
     return out;
   }
 
+  /**
+   * Sends `fps` JPEG stills a second of every participant whose camera or screen share is on to
+   * `send` (a realtime model that sees), from now until close; a still still being encoded when
+   * the next frame comes makes that frame skipped. Does nothing when `llmFrames` is off.
+   */
+  streamImages(fps: number, send: (image: ChatImage, participantId: string) => void): void {
+    if (this.#closed || !this.#deps.options.llmFrames || !(fps > 0)) return;
+    this.#imageSink = { fps, send };
+    const { connection } = this.#deps;
+    for (const id of connection.participants.keys()) {
+      if (connection.videoState?.(id).active === true) this.#startImages(id);
+    }
+  }
+
+  #startImages(participantId: string): void {
+    const sink = this.#imageSink;
+    const { connection, options, metrics, logger } = this.#deps;
+    if (sink === undefined || this.#streaming.has(participantId) || connection.subscribeVideo === undefined)
+      return;
+    let encoding = false;
+    const subscription = connection.subscribeVideo(
+      participantId,
+      { fps: sink.fps, widthPx: options.llmFrameWidthPx },
+      (frame) => {
+        if (encoding || this.#closed) return;
+        encoding = true;
+        metrics.add("video_frames_processed__total");
+        const startedAt = performance.now();
+        encodeJpeg(scaleFrame(frame, options.llmFrameWidthPx), options.jpegQuality)
+          .then((image) => {
+            if (this.#closed || !this.#streaming.has(participantId)) return;
+            metrics.observe("video_processing_latency_ms__avg", performance.now() - startedAt);
+            metrics.add("vlm_inferences__total");
+            metrics.add("vlm_input_tokens__total", estimatedImageTokens(frame.widthPx, frame.heightPx));
+            sink.send(image, participantId);
+          })
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, "a video frame could not be encoded as JPEG"),
+          )
+          .finally(() => {
+            encoding = false;
+          });
+      },
+    );
+    this.#streaming.set(participantId, subscription);
+  }
+
   /** Resolves when the frames fetched so far are processed and encoded. */
   async settled(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all(this.#pending);
@@ -256,7 +306,8 @@ export class VisionSession {
     this.#abort.abort();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe.length = 0;
-    for (const id of [...this.#continuous.keys(), ...this.#fetching.keys()]) this.#forget(id);
+    for (const id of [...this.#continuous.keys(), ...this.#fetching.keys(), ...this.#streaming.keys()])
+      this.#forget(id);
     this.#latest.clear();
     for (const p of this.#deps.processors) {
       try {
@@ -310,6 +361,7 @@ export class VisionSession {
       this.#forget(participantId);
       return;
     }
+    this.#startImages(participantId);
     if (
       continuous.length === 0 ||
       this.#continuous.has(participantId) ||
@@ -333,6 +385,8 @@ export class VisionSession {
   }
 
   #forget(participantId: string): void {
+    this.#streaming.get(participantId)?.close();
+    this.#streaming.delete(participantId);
     for (const s of this.#continuous.get(participantId) ?? []) s.close();
     this.#continuous.delete(participantId);
     const fetching = this.#fetching.get(participantId);

@@ -4,6 +4,7 @@ import {
   type AgentUiEvent,
   type AudioFrame,
   audioFrame,
+  type ChatImage,
   type EdgeConnection,
   frameDurationMs,
   frameRms,
@@ -221,6 +222,11 @@ export class RealtimeVoiceSession {
   }
 
   /** Stops what the agent is saying now, as a barge-in would. */
+  /** A still of a participant's video for the model (dropped while no session is open, or the model is blind). */
+  pushImage(image: ChatImage): void {
+    if (!this.#closed) this.#session?.pushImage?.(image);
+  }
+
   interrupt(): void {
     this.#guard(() => this.#bargeIn({ cancel: true }));
   }

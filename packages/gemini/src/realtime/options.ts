@@ -37,6 +37,8 @@ export interface RealtimeOptions extends ConnectionOptions {
   /** Ask for transcripts of the model's audio (`outputAudioTranscription`). */
   outputTranscription: boolean;
   activityDetection: GeminiActivityDetection;
+  /** Stills a second of the call's cameras and screen shares sent as `realtimeInput.video` (JPEG); 0 = the model is blind. */
+  videoFps: number;
   /**
    * Ask for session resumption handles, so a connection the server ends (`goAway`, about every
    * 10 minutes) or that drops is replaced by one that keeps the conversation.
@@ -76,6 +78,7 @@ export const defaultRealtimeOptions = {
   inputTranscription: true,
   outputTranscription: true,
   activityDetection: defaultActivityDetection,
+  videoFps: 1,
   sessionResumption: true,
   contextWindowCompression: true,
   connectTimeoutMs: 10_000,
@@ -102,6 +105,9 @@ export function resolveRealtimeOptions(settings: RealtimeSettings): RealtimeOpti
     if (!(options[name] > 0)) {
       throw new ConfigError(`gemini.Realtime option ${name} must be a positive number of milliseconds`);
     }
+  }
+  if (!(options.videoFps >= 0 && options.videoFps <= 10)) {
+    throw new ConfigError("gemini.Realtime option videoFps must be between 0 and 10 frames a second");
   }
   if (!Number.isInteger(options.maxReconnects) || options.maxReconnects < 0) {
     throw new ConfigError("gemini.Realtime option maxReconnects must be a whole number ≥ 0");

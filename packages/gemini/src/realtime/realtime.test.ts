@@ -7,6 +7,7 @@ import {
   type RealtimeEvent,
   type RealtimeSession,
   tool,
+  videoFrame,
 } from "callwright";
 import { concat, FakeEdge, nextEvent, silence, speechLike } from "callwright/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -296,6 +297,54 @@ describe("an Agent with gemini.Realtime in a call (fake edge, fake Live API)", (
       expect(s.llm_input_tokens__total).toBeGreaterThan(0);
       expect(s.interruptions__total).toBe(1);
       expect(s.turn_e2e_latency_ms__avg).not.toBeNull();
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe("an Agent with gemini.Realtime sees the call's video", () => {
+  /** A flat 64×48 RGB picture. */
+  const picture = (rgb: [number, number, number]) => {
+    const data = new Uint8Array(64 * 48 * 3);
+    for (let i = 0; i < data.length; i += 3) data.set(rgb, i);
+    return videoFrame(data, 64, 48);
+  };
+
+  it("a camera's stills reach the Live API as JPEG realtimeInput.video", async () => {
+    const edge = new FakeEdge({ outputSampleRateHz: 48000 });
+    const agent = new Agent({ edge, llm: model({ videoFps: 2 }) });
+    try {
+      await agent.join(await agent.createCall("default", "gemini-rt-video"));
+      const conn = edge.connection;
+      conn.join("alice");
+      await new Promise((r) => setTimeout(r, 100)); // the session opens
+      for (let i = 0; i < 3; i++) {
+        conn.showVideo("alice", picture([0, 0, 255]));
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      await expect.poll(() => fake.videoFrames.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+      for (const frame of fake.videoFrames) {
+        expect(frame.mimeType).toBe("image/jpeg");
+        expect(frame.bytes).toBeGreaterThan(100);
+      }
+      expect(agent.metrics.snapshot().video_frames_processed__total).toBeGreaterThanOrEqual(2);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("videoFps 0: the model is blind, nothing is decoded or sent", async () => {
+    const edge = new FakeEdge({ outputSampleRateHz: 48000 });
+    const agent = new Agent({ edge, llm: model({ videoFps: 0 }) });
+    try {
+      await agent.join(await agent.createCall("default", "gemini-rt-blind"));
+      edge.connection.join("alice");
+      await new Promise((r) => setTimeout(r, 100));
+      edge.connection.showVideo("alice", picture([255, 0, 0]));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fake.videoFrames).toEqual([]);
+      expect(agent.metrics.snapshot().video_frames_processed__total ?? 0).toBe(0);
     } finally {
       await agent.close();
     }

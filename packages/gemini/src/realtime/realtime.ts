@@ -12,6 +12,7 @@ import {
 import {
   type AudioFrame,
   audioFrame,
+  type ChatImage,
   type ChatMessage,
   ProviderError,
   type ProviderErrorKind,
@@ -50,11 +51,14 @@ export class Realtime implements RealtimeModel {
   readonly inputSampleRateHz = INPUT_RATE;
   readonly outputSampleRateHz = OUTPUT_RATE;
   readonly options: RealtimeOptions;
+  /** What the agent sends of the call's video: `videoFps` stills a second (absent when 0). */
+  readonly videoInput: { readonly fps: number } | undefined;
   readonly #connection: Connection;
 
   constructor(settings: RealtimeSettings = {}, env: NodeJS.ProcessEnv = process.env) {
     this.options = resolveRealtimeOptions(settings);
     this.modelId = this.options.model;
+    this.videoInput = this.options.videoFps > 0 ? { fps: this.options.videoFps } : undefined;
     this.#connection = resolveConnection(this.options, env, "gemini.Realtime");
   }
 
@@ -185,6 +189,18 @@ class GeminiLiveSession implements RealtimeSession {
     this.#outbox.push(message);
     const maxMessages = OUTBOX_MS / 20;
     if (this.#outbox.length > maxMessages) this.#outbox.splice(0, this.#outbox.length - maxMessages);
+  }
+
+  /** A JPEG still as `realtimeInput.video`; dropped (not queued) while the connection is being replaced. */
+  pushImage(image: ChatImage): void {
+    if (this.#closed || this.#replacing) return;
+    this.#socket?.send(
+      JSON.stringify({
+        realtimeInput: {
+          video: { data: Buffer.from(image.data).toString("base64"), mimeType: image.mediaType },
+        },
+      }),
+    );
   }
 
   sendText(text: string): void {
