@@ -188,6 +188,19 @@ describe("gemini.Realtime against a fake Live API", () => {
     expect((error as unknown as { error: ProviderError }).error.kind).toBe("server");
   });
 
+  it("takes its key and server from GOOGLE_API_KEY and GEMINI_BASE_URL when no option is given", async () => {
+    const session = await new Realtime(
+      {},
+      { GOOGLE_API_KEY: fake.apiKey, GEMINI_BASE_URL: fake.baseUrl },
+    ).connect({
+      instructions: "",
+      tools: [],
+      signal: new AbortController().signal,
+    });
+    await session.close();
+    expect(fake.setups).toHaveLength(1);
+  });
+
   it("a bad key is refused at connect with an auth error that names the variables", async () => {
     const error = await model({ apiKey: "wrong" })
       .connect({ instructions: "", tools: [], signal: new AbortController().signal })

@@ -59,7 +59,8 @@ export class Realtime implements RealtimeModel {
     this.options = resolveRealtimeOptions(settings);
     this.modelId = this.options.model;
     this.videoInput = this.options.videoFps > 0 ? { fps: this.options.videoFps } : undefined;
-    this.#connection = resolveConnection(this.options, env, "gemini.Realtime");
+    // From the settings, not the resolved options: their default base URL would hide GEMINI_BASE_URL.
+    this.#connection = resolveConnection(settings, env, "gemini.Realtime");
   }
 
   async warmup(_options: WarmupOptions): Promise<void> {}
